@@ -1,0 +1,75 @@
+"""``tf1-course COMMAND ...``: one entry point; each command lives in the module named after it.
+
+Each command module has ``build_parser()`` and ``main(argv=None) -> int`` so tests call it
+directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
+data commands do not pay for importing TensorFlow.
+"""
+
+import argparse
+import importlib
+import sys
+
+from tf1_course import __version__
+from tf1_course.errors import UsageError
+
+# command -> (module, one-line description). Order is the order of the help text.
+COMMANDS = {
+    "data": ("tf1_course.data.cli", "build the SIGNS h5 files from the JPEGs, or fetch the course's"),
+    "train": ("tf1_course.train", "train the 3-layer SIGNS classifier (course defaults)"),
+    "evaluate": ("tf1_course.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
+    "predict": ("tf1_course.predict", "predict the sign in your own photos"),
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2) instead of usage + error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def run_main(parser, run, argv=None):
+    """Parse ``argv`` with ``parser`` and call ``run(args)``; the body of every command's main().
+
+    A UsageError becomes one line on stderr and exit code 2; Ctrl-C outside a training loop
+    (which handles it itself) becomes one line and exit code 130. Anything else is a bug and
+    keeps its traceback.
+    """
+    args = parser.parse_args(argv)
+    try:
+        return run(args) or 0
+    except UsageError as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _top_help():
+    width = max(map(len, COMMANDS))
+    lines = [f"usage: tf1-course COMMAND [ARGS]   (tf1-course COMMAND --help for its options)", "",
+             "deeplearning.ai Course 2 in TensorFlow 1.x graph mode.", "", "commands:"]
+    lines += [f"  {name:<{width}}  {desc}" for name, (_, desc) in COMMANDS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(_top_help())
+        return 0
+    if argv[0] == "--version":
+        print(f"tf1-course {__version__}")
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"tf1-course: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
+              file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    return module.main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""``tf1-course data build|fetch|info``."""
+
+import sys
+
+from tf1_course.cli import Parser, run_main
+
+
+def build_parser():
+    p = Parser(prog="tf1-course data", description="Build or fetch the SIGNS h5 files.")
+    sub = p.add_subparsers(dest="action", required=True, metavar="{build,fetch,info}")
+    b = sub.add_parser("build", help="build datasets/*.h5 from a SIGNS JPEG tree")
+    b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see README)")
+    b.add_argument("--test-h5", help="the course's test_signs.h5 to use unchanged as the test set")
+    b.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
+    b.add_argument("--seed", type=int, default=1, help="seed of the fixed shuffle (default 1)")
+    b.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    f = sub.add_parser("fetch", help="download the course's train/test h5 files")
+    f.add_argument("--url", help="base URL holding train_signs.h5 and test_signs.h5 "
+                                 "(default: $TF1_COURSE_DATA_URL or a pinned public copy)")
+    f.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
+    f.add_argument("--sha256", action="append", metavar="NAME=HEX", help="expected sha256 of a file")
+    f.add_argument("--allow-unverified", action="store_true",
+                   help="accept a file whose sha256 is not known (its hash is printed)")
+    f.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
+    i = sub.add_parser("info", help="show the built data set and its manifest")
+    i.add_argument("--out", help="data folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
+    return p
+
+
+def run(args):
+    from tf1_course.data import paths
+
+    out = paths.data_dir(args.out)
+    if args.action == "build":
+        from tf1_course.data.build import build
+
+        src = args.src or paths.find_source()
+        print(f"SIGNS source: {src}")
+        build(src, out, test_h5=args.test_h5, seed=args.seed, force=args.force)
+    elif args.action == "fetch":
+        from tf1_course.data.fetch import fetch, parse_sha_args
+
+        fetch(out, url=args.url, sha256=parse_sha_args(args.sha256),
+              allow_unverified=args.allow_unverified, timeout=args.timeout)
+    else:
+        from tf1_course.data import h5
+
+        train, test = h5.load_dataset(out)
+        print(f"{out}: train {train.x.shape} test {test.x.shape} classes {train.classes.tolist()}")
+        for name, s in (("train", train), ("test", test)):
+            counts = [int((s.y == c).sum()) for c in s.classes]
+            print(f"  {name}: per class {counts}")
+        from tf1_course.data.fetch import read_manifest
+
+        manifest = read_manifest(out)
+        if manifest:
+            for name, e in manifest["files"].items():
+                print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")
+    return 0
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

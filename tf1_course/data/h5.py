@@ -1,0 +1,95 @@
+"""The course's h5 schema for SIGNS, read and written exactly, and checked on every load.
+
+A file for split ``train`` (resp. ``test``) holds:
+
+- ``train_set_x``  uint8 - [m, 64, 64, 3]  RGB images
+- ``train_set_y``  int64 - [m]             labels 0..5 (the number of fingers shown)
+- ``list_classes`` int64 - [6]             0, 1, ..., 5
+"""
+
+from collections import namedtuple
+from pathlib import Path
+
+import numpy as np
+
+from tf1_course.errors import DataError
+from tf1_course.fileio import atomic_path
+
+Split = namedtuple("Split", ["x", "y", "classes"])  # uint8 [m,64,64,3], int64 [m], int64 [C]
+NUM_CLASSES = 6
+IMAGE_SHAPE = (64, 64, 3)
+
+
+def validate(path, split, x, y, classes):
+    """Raise DataError naming ``path`` and the first thing that is not the course's schema."""
+    def bad(what):
+        raise DataError(f"{path}: {what}")
+
+    if x.dtype != np.uint8:
+        bad(f"{split}_set_x has dtype {x.dtype}, expected uint8")
+    if x.ndim != 4 or x.shape[1:] != IMAGE_SHAPE:
+        bad(f"{split}_set_x has shape {x.shape}, expected (m, 64, 64, 3)")
+    if x.shape[0] == 0:
+        bad(f"{split}_set_x holds no examples")
+    if not np.issubdtype(y.dtype, np.integer):
+        bad(f"{split}_set_y has dtype {y.dtype}, expected int64")
+    if y.shape != (x.shape[0],):
+        bad(f"{split}_set_y has shape {y.shape}, expected ({x.shape[0]},) to match {split}_set_x")
+    if not np.issubdtype(classes.dtype, np.integer) or classes.ndim != 1 or len(classes) < 2:
+        bad(f"list_classes is {classes.dtype} {classes.shape}, expected int64 (C,) with C >= 2")
+    if not np.array_equal(classes, np.arange(len(classes))):
+        bad(f"list_classes is {classes.tolist()}, expected 0..{len(classes) - 1}")
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or hi >= len(classes):
+        bad(f"{split}_set_y has labels {lo}..{hi}, outside 0..{len(classes) - 1}")
+
+
+def load_split(path, split):
+    """Read and validate one course h5 file. Returns Split(x, y, classes)."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; build it with `tf1-course data build` "
+                        f"(or `tf1-course data fetch`)")
+    try:
+        with h5py.File(path, "r") as f:
+            keys = [f"{split}_set_x", f"{split}_set_y", "list_classes"]
+            missing = [k for k in keys if k not in f]
+            if missing:
+                raise DataError(f"{path}: missing dataset(s) {', '.join(missing)} "
+                                f"(has {', '.join(sorted(f.keys())) or 'nothing'})")
+            x, y, classes = (np.asarray(f[k][()]) for k in keys)
+    except DataError:
+        raise
+    except OSError as e:
+        raise DataError(f"{path}: not a readable HDF5 file ({e})") from None
+    validate(path, split, x, y, classes)
+    return Split(x, y.astype(np.int64), classes.astype(np.int64))
+
+
+def write_split(path, split, x, y, classes=None):
+    """Write one split in the course's schema, atomically; validates first."""
+    import h5py
+
+    x = np.asarray(x, dtype=np.uint8)
+    y = np.asarray(y, dtype=np.int64)
+    classes = np.arange(NUM_CLASSES, dtype=np.int64) if classes is None else np.asarray(classes, np.int64)
+    validate(path, split, x, y, classes)
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.create_dataset(f"{split}_set_x", data=x)
+            f.create_dataset(f"{split}_set_y", data=y)
+            f.create_dataset("list_classes", data=classes)
+
+
+def load_dataset(data_dir):
+    """The course's ``load_dataset()``: both splits from ``data_dir``. Returns (train, test) Splits."""
+    from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
+
+    data_dir = Path(data_dir)
+    train = load_split(data_dir / TRAIN_FILE, "train")
+    test = load_split(data_dir / TEST_FILE, "test")
+    if len(train.classes) != len(test.classes):
+        raise DataError(f"{data_dir}: train has {len(train.classes)} classes, test {len(test.classes)}")
+    return train, test
