@@ -25,6 +25,7 @@ SignsGraph = namedtuple("SignsGraph", [
     "accuracy",            # scalar, fraction of argmax(Z3) == argmax(Y)
     "train_op",            # Adam step (None in an inference graph)
     "global_step",         # int64 scalar variable, Adam steps taken
+    "optimizer",           # the AdamOptimizer behind train_op (None in an inference graph)
 ])
 
 
@@ -85,9 +86,10 @@ def build_graph(learning_rate=1e-4, hidden=HIDDEN, seed=1, training=True, n_x=N_
     Z3 = forward_propagation(X, parameters)
     cost = compute_cost(Z3, Y)
     global_step = tf.train.get_or_create_global_step()
-    train_op = None
+    optimizer = train_op = None
     if training:
-        train_op = tf.train.AdamOptimizer(learning_rate).minimize(cost, global_step=global_step)
+        optimizer = tf.train.AdamOptimizer(learning_rate)
+        train_op = optimizer.minimize(cost, global_step=global_step)
     probabilities = tf.nn.softmax(Z3, axis=0)
     return SignsGraph(X, Y, parameters, Z3, probabilities, cost, compute_accuracy(Z3, Y),
-                      train_op, global_step)
+                      train_op, global_step, optimizer)
