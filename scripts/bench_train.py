@@ -30,7 +30,7 @@ def build_parser():
                    help=f"threads inside one op, 0 = TensorFlow's default (default {d.intra_op_threads})")
     p.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, metavar="N",
                    help=f"ops run in parallel, 0 = TensorFlow's default (default {d.inter_op_threads})")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--json", metavar="PATH", help="also write the results (and both cost curves) as JSON")
     return p
 
 
@@ -112,6 +112,8 @@ def run(args):
             "final_cost": costs[name][-1],
             "train_accuracy": float(sess.run(g.accuracy, {g.X: X_train, g.Y: Y_train})),
             "test_accuracy": float(sess.run(g.accuracy, {g.X: X_test, g.Y: Y_test})),
+            "costs": costs[name],
+            "seconds": seconds[name],
         }
         sess.close()
     feed, fast = np.array(costs["feed"]), np.array(costs["fast"])
