@@ -4,7 +4,7 @@
 [12288, m] matrix with ``random_mini_batches`` and runs one ``Session.run`` with a ``feed_dict``
 per mini-batch. The epoch cost is the course's: the sum of mini-batch costs divided by
 ``int(m / minibatch_size)`` (33 for m = 1080, although there are 34 mini-batches; kept so the
-printed numbers are the course's).
+printed numbers are the course's; at least 1, so a data set smaller than a mini-batch works).
 
 An engine is made while the graph is built (it may add ops) and then run once per epoch:
 
@@ -26,7 +26,7 @@ class FeedLoop:
         self.g = graph
         self.X, self.Y = X_train, Y_train  # float64 [12288, m], [6, m]
         self.minibatch_size = minibatch_size
-        self.num_minibatches = int(X_train.shape[1] / minibatch_size)
+        self.num_minibatches = max(int(X_train.shape[1] / minibatch_size), 1)  # course's divisor
 
     def initialize(self, sess):
         pass
