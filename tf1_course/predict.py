@@ -20,6 +20,8 @@ from tf1_course.errors import DataError
 
 CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
 LOW_CONFIDENCE = 0.5
+OUT_OF_CLASS_NOTE = ("note: the model knows only the six SIGNS hand signs (0 to 5 fingers); any photo "
+                     "gets one of them, even with a high probability (the course's thumbs-up gets 3)")
 
 Prediction = namedtuple("Prediction", ["image", "label", "probabilities"])
 
@@ -141,6 +143,8 @@ def run(args):
     else:
         for p in preds:
             print(format_prediction(p, args.min_confidence))
+        if preds:
+            print(OUT_OF_CLASS_NOTE)
     return 2 if errors else 0
 
 
