@@ -46,7 +46,8 @@ def test_json_output_has_six_probabilities(trained_run, tmp_path, capsys):
 def test_low_confidence_is_said(trained_run, tmp_path, capsys):
     Image.fromarray(sign_image(3, 0, 64)).save(tmp_path / "a.png")
     assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--min-confidence", "1.01"]) == 0
-    assert "low confidence" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "low confidence" in out and "knows only the six SIGNS hand signs" in out
     assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--min-confidence", "0"]) == 0
     assert "low confidence" not in capsys.readouterr().out
 
