@@ -5,13 +5,13 @@ TensorFlow base tag is checked against requirements.txt, its runtime settings ag
 defaults, and the build-time TensorFlow guard (docker/keep_base_tf.py) is run on this venv.
 """
 
+import importlib.metadata
 import importlib.util
 import json
 import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -130,9 +130,9 @@ def env_of():
 
 
 def test_entrypoint_is_the_console_script_without_a_shell():
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    scripts = importlib.metadata.entry_points(group="console_scripts", name="tf1-course")
     assert exec_form(args_of("ENTRYPOINT")[-1]) == ["tf1-course"]
-    assert "tf1-course" in scripts
+    assert [s.value for s in scripts] == ["tf1_course.cli:main"]
     assert exec_form(args_of("CMD")[-1]) == ["--help"]
 
 
