@@ -170,6 +170,7 @@ def train(cfg, run_dir, data_dir=None, device="auto", resume=False, overwrite=Fa
     from tf1_course.data import h5, paths, prepare
     from tf1_course.fileio import sha256
 
+    device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
     run_dir = Path(run_dir)
     saved = prepare_run_dir(run_dir, resume, overwrite)
     data_dir = Path(saved["data"]["dir"] if saved and not data_dir else paths.data_dir(data_dir))
@@ -180,7 +181,6 @@ def train(cfg, run_dir, data_dir=None, device="auto", resume=False, overwrite=Fa
     if saved and saved["data"]["train_sha256"] != data["train_sha256"]:
         raise UsageError(f"{data_dir / paths.TRAIN_FILE} changed since this run started; "
                          f"resume needs the same training data")
-    device = devices.resolve(device)
 
     run_dir.mkdir(parents=True, exist_ok=True)
     if not saved:
