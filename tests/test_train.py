@@ -88,6 +88,9 @@ def test_existing_run_is_not_overwritten_without_asking(tiny_data, tmp_path, cap
     assert (run / "parameters.npz").read_bytes() == before
     assert run_train(run, tiny_data, "--epochs", "2", "--resume", "--learning-rate", "0.1") == 2
     assert "different learning_rate" in _one_error_line(capsys)
+    assert train.main(["--run-dir", str(run), "--data-dir", str(tmp_path / "none"), "--overwrite"]) == 2
+    assert "not found" in _one_error_line(capsys)
+    assert (run / "parameters.npz").read_bytes() == before  # a failed --overwrite loses nothing
     assert run_train(run, tiny_data, "--epochs", "1", "--overwrite", "--seed", "5") == 0
     assert read_json(run / "config.json")["train"]["seed"] == 5
 
