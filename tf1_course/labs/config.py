@@ -34,6 +34,7 @@ class Variant:
     decay: Optional[str] = None        # learning-rate schedule (np_engine.schedules.SCHEDULES)
     decay_rate: float = 1.0            # the schedule's rate: decay_rate, base (0.95) or k
     engines: tuple = ("numpy", "tf")   # engines that implement this variant
+    reference: Optional[str] = None    # a TF-only variant: the course variant it is measured against
 
     @property
     def unit(self):

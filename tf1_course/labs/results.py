@@ -36,6 +36,7 @@ def agreement(first, second):
     worst = int(np.argmax(diffs)) if diffs else 0
     return {
         "max_rel_cost_diff": max(diffs) if diffs else 0.0,
+        "max_finite_rel_cost_diff": max((d for d in diffs if math.isfinite(d)), default=0.0),
         "at_step": worst,
         "first_step_above_1e-6": next((i for i, d in enumerate(diffs) if d > 1e-6), None),
         "same_train_accuracy": first.train_accuracy == second.train_accuracy,
