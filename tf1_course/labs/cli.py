@@ -42,10 +42,28 @@ def _names(text):
     return names
 
 
+def _lab(name):
+    return importlib.import_module(LABS[name])
+
+
+def _variants_help():
+    import textwrap
+
+    lines = ["variants (--variants a,b; default all):"]
+    for name in LABS:
+        if name != "gradcheck":
+            names = ", ".join(v.name for v in _lab(name).variants())
+            lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ", subsequent_indent="    ",
+                                   break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 def build_parser():
     from tf1_course.device import DEVICES
 
-    p = Parser(prog="tf1-course lab", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="tf1-course lab",
+               description="Run one of the course's labs on the NumPy engine, the TF engine, or both.",
+               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_variants_help())
     p.add_argument("name", metavar="NAME", choices=list(LABS), help=f"the lab: {', '.join(LABS)}")
     p.add_argument("--engine", choices=("numpy", "tf", "both"), default="both",
                    help="which engine runs the lab (default both, side by side)")
@@ -77,7 +95,12 @@ def run(args):
 
     from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
+    from tf1_course.labs.runner import select_variants
+
     steps = _check_flags(args)
+    lab = _lab(args.name)
+    if args.name != "gradcheck":
+        select_variants(lab.variants(), args.variants)  # a bad name fails before TensorFlow loads
     engines = ENGINES if args.engine == "both" else (args.engine,)
     device = "cpu"
     if "tf" in engines:  # only the TF engine needs TensorFlow (and a device)
@@ -85,7 +108,6 @@ def run(args):
 
         device = devices.resolve(args.device)
         tqdm.write(devices.describe(device))
-    lab = importlib.import_module(LABS[args.name])
     options = Options(engines=engines, run_dir=Path(args.run_dir or f"runs/lab-{args.name}"), device=device,
                       variants=args.variants, steps=steps, print_every=args.print_every,
                       progress=not args.quiet, out=tqdm.write)
