@@ -33,6 +33,8 @@ class Variant:
     epsilon: float = 1e-8              # Adam / RMSprop denominator guard
     decay: Optional[str] = None        # learning-rate schedule (np_engine.schedules.SCHEDULES)
     decay_rate: float = 1.0            # the schedule's rate: decay_rate, base (0.95) or k
+    float64_hyperparameters: bool = True  # TF: hyperparameters as float64 tensors; False passes Python
+                                       # floats, which tf.train turns into float32 (0.9 -> 0.89999998)
     engines: tuple = ("numpy", "tf")   # engines that implement this variant
     reference: Optional[str] = None    # a TF-only variant: the course variant it is measured against
 

@@ -8,8 +8,8 @@ not always the course's formula:
         no (1 - beta): the same trajectory as the course's with lr * (1 - beta) (up to rounding),
         otherwise steps 1 / (1 - beta) = 10x larger.
     tf.train.AdamOptimizer(lr, b1, b2, eps)   lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)
-        W -= lr_t * m / (sqrt(v) + eps): eps is added to sqrt(v) before the bias correction,
-        i.e. the course's formula with eps * sqrt(1 - b2^t) in place of eps.
+        W -= lr_t * m / (sqrt(v) + eps): eps is added to the uncorrected sqrt(v), i.e. the course's
+        formula with eps / sqrt(1 - b2^t) in place of eps (31.6 eps at t = 1, eps as t grows).
     tf.train.RMSPropOptimizer(lr, decay, 0, eps)   ms starts at 1 (not 0); W -= lr * g / sqrt(ms + eps).
 
 Both return a train op that waits for every gradient and every fetched cost: the graph's variables
@@ -67,8 +67,9 @@ def builtin_optimizer(variant, learning_rate):
     The hyperparameters go in as float64 tensors: given Python floats, tf.train's optimizers make
     float32 tensors of them and cast those to the variables' float64 (momentum 0.9 becomes
     0.8999999762), which would blur the comparison with the course's formulas.
+    ``variant.float64_hyperparameters = False`` passes the Python floats, to measure that effect.
     """
-    f64 = lambda x: tf.constant(x, tf.float64)  # noqa: E731
+    f64 = (lambda x: tf.constant(x, tf.float64)) if variant.float64_hyperparameters else float
     if variant.optimizer == "gd":
         return tf.train.GradientDescentOptimizer(learning_rate)
     if variant.optimizer == "momentum":
