@@ -54,7 +54,7 @@ def test_short_init_run_writes_pngs_and_metrics(tmp_path, capsys):
     assert main(["init", "--iterations", "30", "--print-every", "10", "--run-dir", str(tmp_path),
                  "--device", "cpu", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "Cost after iteration 0:       0.8830537463419761      0.8830537463419761" in out
+    assert "Cost after iteration 0:          0.8830537463419761      0.8830537463419761" in out
     assert "Cost after iteration 20:" in out and "On the test set: Accuracy:" in out
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert set(metrics["variants"]) == {"zeros", "random", "he"}
@@ -68,33 +68,34 @@ def test_short_init_run_writes_pngs_and_metrics(tmp_path, capsys):
 
 
 def test_short_optimization_run_compares_tf_adam(tmp_path, capsys):
-    assert main(["optimization", "--epochs", "2", "--print-every", "1", "--variants", "gd,adam,adam-tf",
+    assert main(["optimization", "--epochs", "2", "--print-every", "1", "--variants", "gd,adam,builtin-adam",
                  "--run-dir", str(tmp_path), "--device", "cpu", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "Cost after epoch 0:           0.702405                0.702405" in out  # the course's number
+    assert "Cost after epoch 0:              0.702405                0.702405" in out  # the course's number
     assert "vs adam (course rule, tf engine)" in out
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert set(metrics["variants"]["adam-tf"]["engines"]) == {"tf"}
-    assert metrics["variants"]["adam-tf"]["vs_reference"]["reference"] == "adam"
-    assert (tmp_path / "adam-tf-tf.png").read_bytes()[:8] == PNG
+    assert set(metrics["variants"]["builtin-adam"]["engines"]) == {"tf"}
+    assert metrics["variants"]["builtin-adam"]["vs_reference"]["reference"] == "adam"
+    assert (tmp_path / "builtin-adam-tf.png").read_bytes()[:8] == PNG
 
 
 def test_numpy_engine_does_not_load_tensorflow(tmp_path):
     code = ("import sys; from tf1_course.labs.cli import main; "
-            f"rc = main(['init', '--engine', 'numpy', '--iterations', '5', '--run-dir', {str(tmp_path)!r}, '--quiet']); "
+            f"rc = main(['init', '--engine', 'numpy', '--iterations', '5', "
+            f"'--run-dir', {str(tmp_path)!r}, '--quiet']); "
             "print(rc, 'tensorflow' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "0 False", done.stdout + done.stderr
     assert (tmp_path / "he-numpy.png").is_file() and not (tmp_path / "he-tf.png").exists()
 
 
-@pytest.mark.skipif(not data2d.FOOTBALL.is_file(), reason="../shared football data absent")
+@pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 def test_short_regularization_run_numpy(tmp_path, capsys):
     assert main(["regularization", "--engine", "numpy", "--iterations", "1", "--run-dir", str(tmp_path),
                  "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "Cost after iteration 0: 0.6974484493131264" in out  # L2, one engine: the course's line
-    assert "TF engine only, skipped" in out  # dropout-tf
+    assert "TF engine only, skipped" in out  # nn-dropout
 
 
 def test_gradcheck_run(tmp_path, capsys):

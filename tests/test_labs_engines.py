@@ -11,7 +11,7 @@ from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.results import agreement, relative_difference
 
 tf_train = pytest.importorskip("tf1_course.labs.tf_engine.train")
-needs_football = pytest.mark.skipif(not data2d.FOOTBALL.is_file(), reason="../shared football data absent")
+needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 
 
 def _both(lab, name, data, steps, grid=None):
@@ -82,19 +82,20 @@ def _tf_run(name, data, epochs):
 
 def test_tf_momentum_with_scaled_rate_is_the_courses_momentum(moons):
     """tf.train.MomentumOptimizer has no (1 - beta): with lr * (1 - beta) it follows the course's rule."""
-    course, scaled, plain = (_tf_run(n, moons, 20) for n in ("momentum", "momentum-tf-scaled", "momentum-tf"))
+    names = ("momentum", "builtin-momentum-scaled", "builtin-momentum")
+    course, scaled, plain = (_tf_run(n, moons, 20) for n in names)
     assert agreement(course, scaled)["max_rel_cost_diff"] < 1e-12
     assert agreement(course, plain)["max_rel_cost_diff"] > 1e-3  # 10x larger steps
 
 
 def test_tf_adam_differs_from_the_courses_only_by_epsilon(moons):
-    course, builtin = _tf_run("adam", moons, 20), _tf_run("adam-tf", moons, 20)
+    course, builtin = _tf_run("adam", moons, 20), _tf_run("builtin-adam", moons, 20)
     diff = agreement(course, builtin)["max_rel_cost_diff"]
     assert 1e-13 < diff < 1e-4
 
 
 def test_tf_rmsprop_starts_its_average_at_one(moons):
-    course, builtin = _tf_run("rmsprop", moons, 1), _tf_run("rmsprop-tf", moons, 1)
+    course, builtin = _tf_run("rmsprop", moons, 1), _tf_run("builtin-rmsprop", moons, 1)
     assert relative_difference(course.costs[0], builtin.costs[0]) > 1e-6
 
 
@@ -133,7 +134,7 @@ def test_tf_nn_dropout_is_off_by_default_and_on_when_fed():
 
 @needs_football
 def test_tf_nn_dropout_variant_trains():
-    v = next(x for x in lab_regularization.variants() if x.name == "dropout-tf").replace(num_steps=50)
+    v = next(x for x in lab_regularization.variants() if x.name == "nn-dropout").replace(num_steps=50)
     data = data2d.load_football()
     r = tf_train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
     again = tf_train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)

@@ -8,7 +8,7 @@ import pytest
 from tf1_course.labs import data2d, lab_init, lab_optimization, lab_regularization
 from tf1_course.labs.np_engine import gradcheck, init, network, optimizers, regularization, schedules, train
 
-needs_football = pytest.mark.skipif(not data2d.FOOTBALL.is_file(), reason="../shared football data absent")
+needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 
 
 def _variant(lab, name, **changes):
@@ -65,7 +65,8 @@ def test_football_missing_is_one_clear_error(tmp_path):
 # notebook prints them (the last mini-batch's cost): one epoch pins data, He init and the shuffles.
 @pytest.mark.parametrize("name, epoch_cost, last_minibatch_cost", [
     ("gd", "0.702405", "0.690736"), ("momentum", "0.702413", "0.690741"), ("adam", "0.702166", "0.690552"),
-    ("gd-decay", "0.701091", None), ("momentum-scheduled", "0.702226", None), ("adam-scheduled", "0.699346", None),
+    ("gd-decay", "0.701091", None), ("momentum-scheduled", "0.702226", None),
+    ("adam-scheduled", "0.699346", None),
 ])
 def test_optimization_lab_epoch_0(name, epoch_cost, last_minibatch_cost):
     result = _run(lab_optimization, name, data2d.load_moons(), num_steps=1)

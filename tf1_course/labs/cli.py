@@ -53,8 +53,8 @@ def _variants_help():
     for name in LABS:
         if name != "gradcheck":
             names = ", ".join(v.name for v in _lab(name).variants())
-            lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ", subsequent_indent="    ",
-                                   break_on_hyphens=False)
+            lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ",
+                                   subsequent_indent="    ", break_on_hyphens=False)
     return "\n".join(lines)
 
 
@@ -70,7 +70,8 @@ def build_parser():
     p.add_argument("--run-dir", help="output folder (default runs/lab-NAME)")
     p.add_argument("--device", choices=DEVICES, default="auto", help="where TF Sessions run (default auto)")
     p.add_argument("--variants", type=_names, help="comma-separated variants to run (default all)")
-    p.add_argument("--iterations", type=_positive, help="shorten every variant to N iterations (init, regularization)")
+    p.add_argument("--iterations", type=_positive,
+                   help="shorten every variant to N iterations (init, regularization)")
     p.add_argument("--epochs", type=_positive, help="shorten every variant to N epochs (optimization)")
     p.add_argument("--print-every", type=_positive, help="a cost line every N iterations/epochs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -79,7 +80,8 @@ def build_parser():
 
 def _check_flags(args):
     if args.name == "gradcheck":
-        given = [f for f in ("variants", "iterations", "epochs", "print_every") if getattr(args, f) is not None]
+        flags = ("variants", "iterations", "epochs", "print_every")
+        given = [f for f in flags if getattr(args, f) is not None]
         if given:
             raise UsageError(f"lab gradcheck does not train: --{given[0].replace('_', '-')} does not apply")
         return None

@@ -5,17 +5,31 @@ The course seeds NumPy's global generator and lets scikit-learn draw from it; pa
 global state.
 """
 
+import os
 from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 
+from tf1_course.data.paths import CHECKOUT, data_dir
 from tf1_course.errors import DataError
 
 Data2D = namedtuple("Data2D", ["X_train", "Y_train", "X_test", "Y_test"])  # test may be None
 
-# ../shared/datasets/football/data.mat relative to the repository root (the worktree sits in /work).
-FOOTBALL = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "football" / "data.mat"
+FOOTBALL_ENV = "TF1_COURSE_FOOTBALL"  # a path to the course's data.mat, if it is somewhere else
+FOOTBALL = Path("football") / "data.mat"
+
+
+def football_candidates():
+    """Where data.mat is looked for: $TF1_COURSE_FOOTBALL, the data directory, ../shared/datasets."""
+    out = [Path(os.environ[FOOTBALL_ENV])] if os.environ.get(FOOTBALL_ENV) else []
+    return out + [data_dir() / FOOTBALL, Path("..") / "shared" / "datasets" / FOOTBALL,
+                  CHECKOUT.parent / "shared" / "datasets" / FOOTBALL]
+
+
+def find_football():
+    """The first candidate that exists, or None."""
+    return next((p for p in football_candidates() if p.is_file()), None)
 
 
 def _columns(X, y):
@@ -44,9 +58,11 @@ def load_football(path=None):
     """Regularization lab: the French football data (train X [211, 2], y; test Xval [200, 2], yval)."""
     import scipy.io
 
-    path = Path(path or FOOTBALL)
-    if not path.is_file():
-        raise DataError(f"{path}: the football data set is missing (expected the course's data.mat)")
+    path = Path(path) if path else find_football()
+    if path is None or not path.is_file():
+        looked = path or ", ".join(str(p) for p in football_candidates())
+        raise DataError(f"the football data set (the course's data.mat) is missing: looked in {looked}; "
+                        f"set {FOOTBALL_ENV} to its path")
     try:
         data = scipy.io.loadmat(str(path))
         return Data2D(*_columns(data["X"], data["y"]), *_columns(data["Xval"], data["yval"]))

@@ -53,7 +53,8 @@ def run_numpy(run_dir, out):
         png = Path(run_dir) / f"{name}-numpy.png"
         plots.gradient_figure(png, f"numpy, {label}: difference {difference:.3g}", grad, gradapprox,
                               _keys(gc.TEST_CASE_DIMS))
-        checks[name] = {"difference": difference, "passed": bool(difference <= gc.THRESHOLD_ND), "png": png.name}
+        checks[name] = {"difference": difference, "passed": bool(difference <= gc.THRESHOLD_ND),
+                        "png": png.name}
     return checks
 
 

@@ -4,7 +4,7 @@ make_moons: 300 points (seed 3), train only. Network [2, 5, 2, 1], He weights (s
 of 64 reshuffled each epoch (seed 10 + epoch + 1), learning rate 0.0007, 10000 epochs, a cost line
 every 1000 epochs. Beyond the lab, as the lectures teach: RMSprop, batch vs stochastic gradient
 descent, and learning-rate decay (the 2021 notebook's runs: 5000 epochs, alpha0 0.1 or 0.01).
-Variants ending in ``-tf`` use tf.train's optimizer (TF engine only) and are measured against the
+The ``builtin-*`` variants use tf.train's optimizer (TF engine only) and are measured against the
 course's rule.
 """
 
@@ -32,11 +32,14 @@ def variants():
     decay = dict(learning_rate=0.1, num_steps=5000)
     return [
         gd, momentum, rmsprop, adam,
-        momentum.replace(name="momentum-tf", title="tf.train.MomentumOptimizer", reference="momentum", **tf_only),
-        momentum.replace(name="momentum-tf-scaled", title="tf.train.MomentumOptimizer, lr * (1 - beta)",
-                         learning_rate=gd.learning_rate * (1 - momentum.beta), reference="momentum", **tf_only),
-        rmsprop.replace(name="rmsprop-tf", title="tf.train.RMSPropOptimizer", reference="rmsprop", **tf_only),
-        adam.replace(name="adam-tf", title="tf.train.AdamOptimizer", reference="adam", **tf_only),
+        momentum.replace(name="builtin-momentum", title="tf.train.MomentumOptimizer",
+                         reference="momentum", **tf_only),
+        momentum.replace(name="builtin-momentum-scaled", title="tf.train.MomentumOptimizer, lr * (1 - beta)",
+                         learning_rate=gd.learning_rate * (1 - momentum.beta), reference="momentum",
+                         **tf_only),
+        rmsprop.replace(name="builtin-rmsprop", title="tf.train.RMSPropOptimizer", reference="rmsprop",
+                        **tf_only),
+        adam.replace(name="builtin-adam", title="tf.train.AdamOptimizer", reference="adam", **tf_only),
         gd.replace(name="batch-gd", title="Batch gradient descent (mini-batch = 300)", minibatch_size=300),
         gd.replace(name="sgd", title="Stochastic gradient descent (mini-batch = 1)", minibatch_size=1,
                    num_steps=SGD_EPOCHS),

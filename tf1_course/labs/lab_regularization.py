@@ -2,7 +2,7 @@
 
 The French football data (train 211 points, test 200). Network [2, 20, 3, 1], weights
 randn / sqrt(n_{l-1}) with seed 3, learning rate 0.3, 30000 iterations, a cost line every 10000.
-``dropout-tf`` is TensorFlow's own dropout (tf.nn.dropout, keep-prob placeholder), TF engine only.
+``nn-dropout`` is TensorFlow's own dropout (tf.nn.dropout, keep-prob placeholder), TF engine only.
 """
 
 from tf1_course.labs import course_numbers, data2d
@@ -26,6 +26,6 @@ def variants():
         base,
         base.replace(name="l2", title="Model with L2-regularization", lambd=0.7),
         dropout,
-        dropout.replace(name="dropout-tf", title="Model with tf.nn.dropout", dropout="tf-nn",
+        dropout.replace(name="nn-dropout", title="Model with tf.nn.dropout", dropout="tf-nn",
                         engines=("tf",), reference="dropout"),
     ]

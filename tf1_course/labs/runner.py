@@ -103,7 +103,7 @@ def compare_with_course(variant, result, course):
 def _row(label, values):
     if len(values) == 1:
         return f"{label} {values[0]}"
-    return (f"{label:<30}" + "".join(f"{v:<24}" for v in values)).rstrip()
+    return (f"{label:<33}" + "".join(f"{v:<24}" for v in values)).rstrip()
 
 
 def report_lines(variant, results, course_report, reference_report):
@@ -169,7 +169,8 @@ def result_metrics(variant, result, course_report):
     if result.last_minibatch_costs is not None:
         metrics["printed_last_minibatch_costs"] = {i: result.last_minibatch_costs[i]
                                                    for i in printed_steps(variant, n)}
-        metrics["learning_rates_after"] = {i: learning_rate_after(variant, i) for i in printed_steps(variant, n)}
+        metrics["learning_rates_after"] = {i: learning_rate_after(variant, i)
+                                           for i in printed_steps(variant, n)}
     return metrics
 
 
@@ -179,7 +180,8 @@ def reference_metrics(variant, result, reference_result):
             "at_step": a["at_step"], "rel_cost_diff_first_step": relative_difference(
                 result.costs[0], reference_result.costs[0]) if result.costs else None,
             "final_cost": result.costs[-1], "reference_final_cost": reference_result.costs[-1],
-            "train_accuracy": result.train_accuracy, "reference_train_accuracy": reference_result.train_accuracy,
+            "train_accuracy": result.train_accuracy,
+            "reference_train_accuracy": reference_result.train_accuracy,
             "max_abs_parameter_diff": a["max_abs_parameter_diff"]}
 
 
@@ -199,7 +201,8 @@ def run_training_lab(lab, options):
             options.out(f"== {variant.name}: {variant.title}: TF engine only, skipped ==")
             continue
         initial = initialize_parameters(variant.layers_dims, variant.init)
-        results = {e: train(e, variant, initial, data, grid, options.device, options.progress) for e in engines}
+        results = {e: train(e, variant, initial, data, grid, options.device, options.progress)
+                   for e in engines}
         course = lab.COURSE.get(variant.name, {})
         course_report = {e: compare_with_course(variant, r, course) for e, r in results.items()}
         course_report = {e: rep for e, rep in course_report.items() if rep}

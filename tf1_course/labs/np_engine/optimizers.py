@@ -52,7 +52,8 @@ def update_parameters_with_rmsprop(parameters, grads, s, beta, learning_rate, ep
         for p in ("W", "b"):
             d = f"d{p}{l}"
             s[d] = beta * s[d] + (1 - beta) * grads[d] ** 2
-            parameters[f"{p}{l}"] = parameters[f"{p}{l}"] - learning_rate * grads[d] / (np.sqrt(s[d]) + epsilon)
+            parameters[f"{p}{l}"] = (parameters[f"{p}{l}"]
+                                     - learning_rate * grads[d] / (np.sqrt(s[d]) + epsilon))
     return parameters, s
 
 

@@ -11,7 +11,6 @@ totals divided by m; a decaying rate is updated after each epoch.
 import copy
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 from tf1_course.labs.np_engine import network, regularization, schedules

@@ -23,7 +23,9 @@ def learning_rate(variant, epoch_num):
     alpha0 = tf.constant(variant.learning_rate, tf.float64)
     # A Python float decay_rate goes through float32 inside tf.train's schedules (0.95 becomes
     # 0.949999988, 1.3e-8 relative per epoch of exponent): give it as a float64 tensor.
-    rate = tf.constant(variant.decay_rate, tf.float64) if variant.float64_hyperparameters else variant.decay_rate
+    rate = variant.decay_rate
+    if variant.float64_hyperparameters:
+        rate = tf.constant(rate, tf.float64)
     if variant.decay is None:
         return alpha0
     if variant.decay == "inverse-time":
