@@ -43,16 +43,17 @@ def variant_figure(path, title, costs, unit, learning_rate, X, Y, xx, yy, grid_p
 
 def comparison(path, curves, title, xlabel):
     """Several cost curves {label: (steps, costs)} in one PNG (log-scale cost)."""
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for label, (steps, costs) in curves.items():
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for i, (label, (steps, costs)) in enumerate(curves.items()):
         costs = np.asarray(costs, dtype=float)
-        ax.plot(steps, np.where(np.isfinite(costs), costs, np.nan), label=label, linewidth=1)
+        ax.plot(steps, np.where(np.isfinite(costs), costs, np.nan), label=label, linewidth=1.2,
+                color=plt.cm.tab20(i % 20), linestyle="--" if label.startswith("builtin") else "-")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("cost")
     ax.set_title(title)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     save_figure(fig, path)
 
 

@@ -228,7 +228,7 @@ def run_training_lab(lab, options):
         metrics["seconds"] = round(time.perf_counter() - start, 3)
         write_json(run_dir / "metrics.json", jsonable(metrics))
     for engine in options.engines:
-        curves = {name: (list(range(0, len(r.costs), v.record_every)), r.costs[::v.record_every])
+        curves = {name: (list(range(len(r.costs))), r.costs)
                   for v in chosen for (name, e), r in done.items() if name == v.name and e == engine}
         if curves:
             unit = chosen[0].unit
