@@ -62,7 +62,8 @@ def test_short_init_run_writes_pngs_and_metrics(tmp_path, capsys):
         assert entry["agreement"]["max_rel_cost_diff"] < 1e-6
         for engine in ("numpy", "tf"):
             assert (tmp_path / entry["engines"][engine]["png"]).read_bytes()[:8] == PNG
-    assert metrics["variants"]["random"]["engines"]["numpy"]["printed_costs"]["0"] == "inf"
+    assert metrics["variants"]["random"]["engines"]["numpy"]["printed_costs"][0] == [0, "inf"]
+    assert [step for step, _ in metrics["variants"]["he"]["engines"]["tf"]["printed_costs"]] == [0, 10, 20]
     for engine in ("numpy", "tf"):
         assert (tmp_path / f"comparison-{engine}.png").read_bytes()[:8] == PNG
 

@@ -42,7 +42,7 @@ def variants():
         adam.replace(name="builtin-adam", title="tf.train.AdamOptimizer", reference="adam", **tf_only),
         gd.replace(name="batch-gd", title="Batch gradient descent (mini-batch = 300)", minibatch_size=300),
         gd.replace(name="sgd", title="Stochastic gradient descent (mini-batch = 1)", minibatch_size=1,
-                   num_steps=SGD_EPOCHS),
+                   num_steps=SGD_EPOCHS, print_every=100),
         gd.replace(name="gd-decay", title="GD, lr = 1 / (1 + epoch) * 0.1", decay="inverse-time", **decay),
         gd.replace(name="gd-scheduled", title="GD, lr = 1 / (1 + floor(epoch / 1000)) * 0.1",
                    decay="scheduled", **decay),

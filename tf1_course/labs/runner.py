@@ -158,7 +158,7 @@ def report_lines(variant, results, course_report, reference_report):
 def result_metrics(variant, result, course_report):
     n = len(result.costs)
     metrics = {
-        "printed_costs": {i: result.costs[i] for i in printed_steps(variant, n)},
+        "printed_costs": [[i, result.costs[i]] for i in printed_steps(variant, n)],  # [step, cost]
         "curve": result.costs[::variant.record_every],
         "final_cost": result.costs[-1] if n else None,
         "train_accuracy": result.train_accuracy,
@@ -167,10 +167,10 @@ def result_metrics(variant, result, course_report):
         "course": course_report,
     }
     if result.last_minibatch_costs is not None:
-        metrics["printed_last_minibatch_costs"] = {i: result.last_minibatch_costs[i]
-                                                   for i in printed_steps(variant, n)}
-        metrics["learning_rates_after"] = {i: learning_rate_after(variant, i)
-                                           for i in printed_steps(variant, n)}
+        metrics["printed_last_minibatch_costs"] = [[i, result.last_minibatch_costs[i]]
+                                                   for i in printed_steps(variant, n)]
+        metrics["learning_rates_after"] = [[i, learning_rate_after(variant, i)]
+                                           for i in printed_steps(variant, n)]
     return metrics
 
 
