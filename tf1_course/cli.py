@@ -18,6 +18,8 @@ COMMANDS = {
     "train": ("tf1_course.train", "train the 3-layer SIGNS classifier (course defaults)"),
     "evaluate": ("tf1_course.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
     "predict": ("tf1_course.predict", "predict the sign in your own photos"),
+    "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
+    "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization) on NumPy and TF1"),
 }
 
 

@@ -1,7 +1,12 @@
 """Which device a Session runs on: ``--device cpu|gpu|auto``, and the Session's configuration.
 
+``auto`` (every command's default) runs on the GPU when TensorFlow sees one, else on the CPU;
+``gpu`` where TensorFlow sees none is a UsageError (one line, exit 2) that says why and what to do.
 Sessions use soft placement (an op with no GPU kernel falls back to the CPU) and, on GPUs,
-``allow_growth`` (take GPU memory as needed instead of all of it at start-up).
+``allow_growth`` (take GPU memory as needed instead of all of it at start-up). The CPU session
+hides the GPUs, so ``--device cpu`` runs on the CPU even on a GPU machine: the course's numbers
+are reproduced on the CPU; a GPU may differ from them in the last digits (other kernels, other
+summation order).
 """
 
 from tf1_course.errors import UsageError
@@ -24,17 +29,23 @@ def resolve(device="auto"):
     if device == "gpu" and not found:
         from tf1_course.compat import tf
 
-        why = ("this TensorFlow build has no CUDA support" if not tf.test.is_built_with_cuda()
-               else "no GPU is visible (driver, CUDA_VISIBLE_DEVICES, or docker run --gpus all?)")
-        raise UsageError(f"--device gpu: TensorFlow sees no GPU ({why}); use --device cpu or auto")
+        if not tf.test.is_built_with_cuda():
+            raise UsageError("--device gpu: this TensorFlow is a CPU-only build (in Docker: use the "
+                             "GPU image); use --device cpu or auto")
+        raise UsageError("--device gpu: TensorFlow sees no GPU; check nvidia-smi, the CUDA libraries "
+                         "(pip install 'tensorflow[and-cuda]'), CUDA_VISIBLE_DEVICES and "
+                         "`docker run --gpus all`, or use --device cpu or auto")
     if device == "auto":
         return "gpu" if found else "cpu"
     return device
 
 
 def session_config(device="cpu", intra_op_threads=0, inter_op_threads=0):
-    """A ConfigProto for ``resolve(...)``'s answer; 0 threads = TensorFlow's default."""
+    """A ConfigProto for ``resolve(...)``'s answer ('cpu' or 'gpu'); 0 threads = TensorFlow's default."""
     from tf1_course.compat import tf
+
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f"session_config needs resolve()'s answer, 'cpu' or 'gpu', not {device!r}")
 
     config = tf.ConfigProto(allow_soft_placement=True,
                             intra_op_parallelism_threads=intra_op_threads,

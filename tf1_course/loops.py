@@ -12,7 +12,8 @@ Adam optimizer and state):
   Same costs as ``feed`` to the last bit, 2-3x faster (README, "Training speed").
 
 The epoch cost is the course's: the sum of mini-batch costs divided by ``int(m / minibatch_size)``
-(33 for m = 1080, although there are 34 mini-batches; kept so the printed numbers are the course's).
+(33 for m = 1080, although there are 34 mini-batches; kept so the printed numbers are the course's;
+at least 1, so a data set smaller than a mini-batch works).
 
 An engine is made while the graph is built (it may add ops) and then run once per epoch:
 
@@ -23,6 +24,11 @@ An engine is made while the graph is built (it may add ops) and then run once pe
 """
 
 from tf1_course import minibatches
+
+
+def course_divisor(m, minibatch_size):
+    """The course's ``num_minibatches = int(m / minibatch_size)``, at least 1."""
+    return max(int(m / minibatch_size), 1)
 
 
 def course_epoch_cost(minibatch_costs, num_minibatches):
@@ -45,7 +51,7 @@ class FeedLoop:
         self.g = graph
         self.X, self.Y = X_train, Y_train  # float64 [12288, m], [6, m]
         self.minibatch_size = minibatch_size
-        self.num_minibatches = int(X_train.shape[1] / minibatch_size)
+        self.num_minibatches = course_divisor(X_train.shape[1], minibatch_size)
         self.minibatch_costs = []  # float32 costs of the last epoch, in mini-batch order
 
     def initialize(self, sess):
@@ -87,7 +93,7 @@ class FastLoop:
         self.g = graph
         self.X, self.Y = X_train, Y_train  # float64 [12288, m], [6, m]; loaded by initialize()
         self.m = X_train.shape[1]
-        self.num_minibatches = int(self.m / minibatch_size)
+        self.num_minibatches = course_divisor(self.m, minibatch_size)
         self.minibatch_costs = []  # float32 costs of the last epoch, in mini-batch order
         bounds = minibatches.batch_bounds(self.m, minibatch_size)
         names = sorted(graph.parameters)

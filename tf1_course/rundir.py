@@ -80,10 +80,9 @@ def save_checkpoint(sess, saver, run_dir, epoch, progress):
     return str(prefix)
 
 
-def restore_parameters(sess, run_dir, parameters):
-    """Restore only W1..b3 (not the optimizer state) from the newest checkpoint into ``sess``."""
-    from tf1_course.compat import tf
-
+def restore_parameters(sess, run_dir, saver):
+    """Restore the newest checkpoint of ``run_dir`` with ``saver`` (built on W1..b3 only, so the
+    optimizer state in the checkpoint is skipped). Returns (prefix, progress)."""
     prefix, progress = require_checkpoint(run_dir)
-    tf.train.Saver(var_list=parameters).restore(sess, prefix)
+    saver.restore(sess, prefix)
     return prefix, progress

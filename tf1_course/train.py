@@ -150,8 +150,11 @@ def stop_on_ctrl_c(log):
             signal.signal(signal.SIGINT, previous)
 
 
-def prepare_run_dir(run_dir, resume, overwrite):
-    """Check what ``run_dir`` holds against --resume/--overwrite. Returns the saved config or None."""
+def check_run_dir(run_dir, resume, overwrite):
+    """Check what ``run_dir`` holds against --resume/--overwrite. Returns the saved config or None.
+
+    Deletes nothing: with --overwrite the old run is removed only once everything else checked out.
+    """
     from tf1_course import rundir
 
     run_dir = Path(run_dir)
@@ -167,8 +170,6 @@ def prepare_run_dir(run_dir, resume, overwrite):
                          f"--overwrite to start again, or choose another --run-dir")
     if run_dir.exists() and not has_config and any(run_dir.iterdir()):
         raise UsageError(f"{run_dir} is not empty and is not a run directory; choose another --run-dir")
-    if has_config and overwrite:
-        shutil.rmtree(run_dir)
     return None
 
 
@@ -179,8 +180,9 @@ def train(cfg, run_dir, data_dir=None, device="auto", resume=False, overwrite=Fa
     from tf1_course.data import h5, paths, prepare
     from tf1_course.fileio import sha256
 
+    device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
     run_dir = Path(run_dir)
-    saved = prepare_run_dir(run_dir, resume, overwrite)
+    saved = check_run_dir(run_dir, resume, overwrite)
     data_dir = Path(saved["data"]["dir"] if saved and not data_dir else paths.data_dir(data_dir))
     train_set, test_set = h5.load_dataset(data_dir)
     data = {"dir": str(data_dir),
@@ -189,8 +191,9 @@ def train(cfg, run_dir, data_dir=None, device="auto", resume=False, overwrite=Fa
     if saved and saved["data"]["train_sha256"] != data["train_sha256"]:
         raise UsageError(f"{data_dir / paths.TRAIN_FILE} changed since this run started; "
                          f"resume needs the same training data")
-    device = devices.resolve(device)
 
+    if overwrite and rundir.config_path(run_dir).is_file():
+        shutil.rmtree(run_dir)  # asked for, and the new run is ready to start
     run_dir.mkdir(parents=True, exist_ok=True)
     if not saved:
         rundir.save_config(run_dir, {"train": dataclasses.asdict(cfg), "data": data})
@@ -326,7 +329,7 @@ def _version():
 def run(args):
     saved = None
     if args.resume:
-        saved = prepare_run_dir(args.run_dir, True, False)
+        saved = check_run_dir(args.run_dir, True, False)
     cfg = config_from_args(args, saved)
     code, _ = train(cfg, args.run_dir, args.data_dir, args.device, args.resume, args.overwrite)
     return code

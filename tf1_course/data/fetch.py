@@ -10,6 +10,7 @@ with no expected hash is refused unless ``--allow-unverified`` is given, and the
 printed and recorded in the manifest.
 """
 
+import http.client
 import os
 import urllib.error
 import urllib.parse
@@ -42,7 +43,7 @@ def _open(url, timeout):
         return urllib.request.urlopen(url, timeout=timeout)
     except urllib.error.HTTPError as e:
         raise DataError(f"{url}: HTTP {e.code} {e.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as e:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
         reason = getattr(e, "reason", e)
         raise DataError(f"{url}: cannot download ({reason})") from None
 
@@ -52,7 +53,7 @@ def published_sums(base, timeout):
     try:
         with urllib.request.urlopen(base + "SHA256SUMS", timeout=timeout) as r:
             text = r.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
         return {}
     sums = {}
     for line in text.splitlines():
@@ -76,8 +77,8 @@ def download(url, dest, expected_sha256=None, timeout=60, progress=True):
             while True:
                 try:
                     block = r.read(CHUNK)
-                except (OSError, ValueError) as e:
-                    raise DataError(f"{url}: download interrupted ({e})") from None
+                except (OSError, ValueError, http.client.HTTPException) as e:
+                    raise DataError(f"{url}: download interrupted ({type(e).__name__})") from None
                 if not block:
                     break
                 f.write(block)

@@ -21,7 +21,7 @@ def convert_to_one_hot(y, C):
     return np.eye(C)[np.asarray(y).reshape(-1)].T
 
 
-def one_hot_matrix(labels, C):
+def one_hot_matrix(labels, C, config=None):
     """The course's TF version: ``tf.one_hot(labels, C, axis=0)`` run in its own graph and Session.
 
     Returns float32 [C, len(labels)]; entry (i, j) is 1 where example j has label i.
@@ -31,7 +31,7 @@ def one_hot_matrix(labels, C):
     with tf.Graph().as_default():
         C = tf.constant(C, name="C")
         one_hot = tf.one_hot(labels, C, axis=0)
-        with tf.Session() as sess:
+        with tf.Session(config=config) as sess:
             return sess.run(one_hot)
 
 

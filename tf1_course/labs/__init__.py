@@ -1,0 +1,11 @@
+"""The course's labs (initialization, regularization, gradient checking, optimization) twice.
+
+``np_engine`` writes forward, backward and every update out in NumPy, the way the course teaches;
+``tf_engine`` builds the same network as a TF1 graph (placeholders, variables, ``tf.gradients`` and
+``tf.train``, Sessions). The two packages have the same module names, so the Adam update is in
+``np_engine/optimizers.py`` and ``tf_engine/optimizers.py``. The TF engine starts from the NumPy
+engine's initial arrays in float64, so the two check each other: same weights in, same costs out.
+
+``lab_*.py`` define each lab's data and variants; ``runner.py`` runs a variant on the engines and
+reports; ``cli.py`` is ``tf1-course lab NAME``.
+"""

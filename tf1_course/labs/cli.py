@@ -1,0 +1,130 @@
+"""``tf1-course lab NAME``: one of the course's labs on the NumPy engine, the TF engine, or both.
+
+    tf1-course lab init|regularization|gradcheck|optimization [--engine numpy|tf|both]
+        [--run-dir DIR] [--device cpu|gpu|auto] [--variants a,b] [--iterations N | --epochs N]
+        [--print-every N] [--quiet]
+
+Prints the course's cost lines and accuracies (engines side by side), writes one PNG per variant
+and engine, a comparison PNG and metrics.json into the run directory (default runs/lab-NAME).
+"""
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from tf1_course.cli import Parser, run_main
+from tf1_course.errors import UsageError
+
+LABS = {
+    "init": "tf1_course.labs.lab_init",
+    "regularization": "tf1_course.labs.lab_regularization",
+    "gradcheck": "tf1_course.labs.lab_gradcheck",
+    "optimization": "tf1_course.labs.lab_optimization",
+}
+STEP_FLAG = {"init": "--iterations", "regularization": "--iterations", "optimization": "--epochs"}
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _names(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one variant name")
+    return names
+
+
+def _lab(name):
+    return importlib.import_module(LABS[name])
+
+
+def _variants_help():
+    import textwrap
+
+    lines = ["variants (--variants a,b; default all):"]
+    for name in LABS:
+        if name != "gradcheck":
+            names = ", ".join(v.name for v in _lab(name).variants())
+            lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ",
+                                   subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def build_parser():
+    from tf1_course.device import DEVICES
+
+    p = Parser(prog="tf1-course lab",
+               description="Run one of the course's labs on the NumPy engine, the TF engine, or both.",
+               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_variants_help())
+    p.add_argument("name", metavar="NAME", choices=list(LABS), help=f"the lab: {', '.join(LABS)}")
+    p.add_argument("--engine", choices=("numpy", "tf", "both"), default="both",
+                   help="which engine runs the lab (default both, side by side)")
+    p.add_argument("--run-dir", help="output folder (default runs/lab-NAME)")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="where TF Sessions run (default auto)")
+    p.add_argument("--variants", type=_names, help="comma-separated variants to run (default all)")
+    p.add_argument("--iterations", type=_positive,
+                   help="shorten every variant to N iterations (init, regularization)")
+    p.add_argument("--epochs", type=_positive, help="shorten every variant to N epochs (optimization)")
+    p.add_argument("--print-every", type=_positive, help="a cost line every N iterations/epochs")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def _check_flags(args):
+    if args.name == "gradcheck":
+        flags = ("variants", "iterations", "epochs", "print_every")
+        given = [f for f in flags if getattr(args, f) is not None]
+        if given:
+            raise UsageError(f"lab gradcheck does not train: --{given[0].replace('_', '-')} does not apply")
+        return None
+    wrong = "--epochs" if STEP_FLAG[args.name] == "--iterations" else "--iterations"
+    if getattr(args, wrong.lstrip("-")) is not None:
+        raise UsageError(f"lab {args.name} counts {STEP_FLAG[args.name].lstrip('-')}: use "
+                         f"{STEP_FLAG[args.name]}, not {wrong}")
+    return args.iterations or args.epochs
+
+
+def run(args):
+    from tqdm import tqdm
+
+    from tf1_course.labs.runner import ENGINES, Options, run_training_lab
+
+    from tf1_course.labs.runner import select_variants
+
+    steps = _check_flags(args)
+    lab = _lab(args.name)
+    if args.name != "gradcheck":
+        select_variants(lab.variants(), args.variants)  # a bad name fails before TensorFlow loads
+    engines = ENGINES if args.engine == "both" else (args.engine,)
+    device = "cpu"
+    if "tf" in engines:  # only the TF engine needs TensorFlow (and a device)
+        from tf1_course import device as devices
+
+        device = devices.resolve(args.device)
+        tqdm.write(devices.describe(device))
+    options = Options(engines=engines, run_dir=Path(args.run_dir or f"runs/lab-{args.name}"), device=device,
+                      variants=args.variants, steps=steps, print_every=args.print_every,
+                      progress=not args.quiet, out=tqdm.write)
+    options.run_dir.mkdir(parents=True, exist_ok=True)
+    if args.name == "gradcheck":
+        lab.run(options)
+    else:
+        run_training_lab(lab, options)
+    tqdm.write(f"wrote {options.run_dir}/metrics.json and the PNGs")
+    return 0
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The NumPy engine: the course's from-scratch implementation for any ``layers_dims``."""

@@ -1,0 +1,40 @@
+"""Learning-rate decay in the graph with ``tf.train``'s schedules, mirroring np_engine.schedules.
+
+The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in the course's
+``model()``, epoch i runs at the rate computed after epoch i - 1 (epochs 0 and 1 at alpha0).
+
+    inverse-time   tf.train.inverse_time_decay(alpha0, epoch_num, 1, decay_rate)
+    scheduled      tf.train.inverse_time_decay(alpha0, epoch_num, 1000, decay_rate, staircase=True)
+    exponential    tf.train.exponential_decay(alpha0, epoch_num, 1, base)
+    inverse-sqrt   k / sqrt(epoch_num + 1) * alpha0   (tf.train has no k/sqrt(t) schedule)
+"""
+
+from tf1_course.compat import tf
+from tf1_course.labs.np_engine.schedules import TIME_INTERVAL
+
+
+def epoch_placeholder():
+    """The last finished epoch (0 before the first): a float64 scalar defaulting to 0."""
+    return tf.placeholder_with_default(tf.constant(0., tf.float64), shape=(), name="epoch_num")
+
+
+def learning_rate(variant, epoch_num):
+    """The learning rate tensor (float64 scalar) for ``variant`` after epoch ``epoch_num``."""
+    alpha0 = tf.constant(variant.learning_rate, tf.float64)
+    # A Python float decay_rate goes through float32 inside tf.train's schedules (0.95 becomes
+    # 0.949999988, 1.3e-8 relative per epoch of exponent): give it as a float64 tensor.
+    rate = variant.decay_rate
+    if variant.float64_hyperparameters:
+        rate = tf.constant(rate, tf.float64)
+    if variant.decay is None:
+        return alpha0
+    if variant.decay == "inverse-time":
+        return tf.train.inverse_time_decay(alpha0, epoch_num, decay_steps=1, decay_rate=rate)
+    if variant.decay == "scheduled":
+        return tf.train.inverse_time_decay(alpha0, epoch_num, decay_steps=TIME_INTERVAL,
+                                           decay_rate=rate, staircase=True)
+    if variant.decay == "exponential":
+        return tf.train.exponential_decay(alpha0, epoch_num, decay_steps=1, decay_rate=rate)
+    if variant.decay == "inverse-sqrt":
+        return rate / tf.sqrt(epoch_num + 1) * alpha0
+    raise ValueError(f"unknown learning-rate schedule {variant.decay!r}")

@@ -1,0 +1,126 @@
+"""The course's ``model()`` loops in a TF1 Session, mirroring np_engine.train.
+
+    build_graph(variant, initial_parameters) -> LabGraph      (graph only, no Session)
+    model(variant, initial_parameters, data, grid, device) -> Result
+
+Full batch: one ``Session.run([train_op, cost])`` per iteration. Mini-batches: the NumPy shuffle of
+``random_mini_batches`` each epoch, one run per mini-batch, the decaying rate fed as ``epoch_num``.
+"""
+
+import time
+from collections import namedtuple
+
+import numpy as np
+from tqdm import tqdm
+
+from tf1_course.compat import tf
+from tf1_course.labs.np_engine.regularization import dropout_masks
+from tf1_course.labs.results import Result
+from tf1_course.labs.tf_engine import init, network, optimizers, regularization, schedules
+from tf1_course.minibatches import random_mini_batches
+
+GRAPH_SEED = 1  # tf.set_random_seed: only tf.nn.dropout draws random numbers in these graphs
+
+LabGraph = namedtuple("LabGraph", [
+    "X", "Y",            # placeholders float64 [n_x, None], [1, None]
+    "parameters",        # {"W1": Variable, ..., "bL": Variable}
+    "masks",             # [D1, ..., D_{L-1}] mask placeholders (course dropout) or None
+    "keep_prob",         # keep-probability placeholder (tf.nn.dropout) or None
+    "epoch_num",         # float64 placeholder: the last finished epoch, for the decaying rate
+    "learning_rate",     # float64 scalar tensor
+    "cost",              # the course's printed cost (mean cross-entropy [+ L2])
+    "cost_total",        # summed cross-entropy of the batch
+    "train_op",          # one update: the course's assign ops or tf.train's optimizer
+    "predictions",       # int64 [1, m], without dropout
+    "accuracy",          # float64 scalar, without dropout
+    "init_op",
+])
+
+
+def build_graph(variant, initial_parameters):
+    """Everything one variant needs, in the current default graph."""
+    tf.set_random_seed(GRAPH_SEED)
+    X, Y = network.create_placeholders(variant.layers_dims[0])
+    parameters = init.create_parameters(initial_parameters)
+    masks = keep_prob = dropout = None
+    if variant.keep_prob < 1 and variant.dropout == "course":
+        masks = regularization.mask_placeholders(variant.layers_dims)
+        dropout = lambda l, A: regularization.masked_dropout(A, masks[l - 1], variant.keep_prob)  # noqa: E731
+    elif variant.keep_prob < 1:
+        keep_prob = regularization.keep_prob_placeholder()
+        dropout = lambda l, A: regularization.nn_dropout(A, keep_prob, seed=l)  # noqa: E731
+    ZL, AL = network.forward_propagation(X, parameters, dropout)
+    m = network.num_examples(Y)
+    cost_total = network.cross_entropy_total(AL, Y)
+    cost = 1. / m * cost_total
+    loss = network.training_loss(ZL, Y)
+    if variant.lambd:
+        l2 = regularization.l2_cost(parameters, variant.lambd, m)
+        cost, loss = cost + l2, loss + l2
+    epoch_num = schedules.epoch_placeholder()
+    learning_rate = schedules.learning_rate(variant, epoch_num)
+    grads = tf.gradients(loss, list(parameters.values()))
+    train_op = optimizers.minimize(variant, parameters, grads, learning_rate, fetched=[cost, cost_total])
+    if masks is not None:  # the fed masks have a fixed keep_prob: evaluate on a dropout-free copy
+        _, AL = network.forward_propagation(X, parameters)
+    return LabGraph(X, Y, parameters, masks, keep_prob, epoch_num, learning_rate, cost, cost_total,
+                    train_op, network.predict(AL), network.accuracy(AL, Y),
+                    tf.global_variables_initializer())
+
+
+def _dropout_feed(g, variant, m):
+    """The feeds that switch dropout on for a batch of m examples."""
+    if g.masks is not None:  # the course reseeds at every pass, so these are its masks every time
+        return {D: mask.astype(np.float64)
+                for D, mask in zip(g.masks, dropout_masks(variant.layers_dims, m, variant.keep_prob))}
+    if g.keep_prob is not None:
+        return {g.keep_prob: variant.keep_prob}
+    return {}
+
+
+def model(variant, initial_parameters, data, grid=None, device="cpu", progress=True):
+    """Train ``variant`` in a Session from ``initial_parameters`` on ``data``. Returns a Result."""
+    from tf1_course import device as devices
+
+    X, Y = data.X_train, data.Y_train
+    graph = tf.Graph()
+    with graph.as_default():
+        g = build_graph(variant, initial_parameters)
+    graph.finalize()
+    costs, learning_rates, last_costs = [], None, None
+    bar = tqdm(range(variant.num_steps), desc=f"{variant.name} tf", unit=variant.unit,
+               disable=None if progress else True, leave=False, dynamic_ncols=True)
+    with tf.Session(graph=graph, config=devices.session_config(device)) as sess:
+        sess.run(g.init_op)
+        start = time.perf_counter()
+        if variant.minibatch_size is None:
+            feed = {g.X: X, g.Y: Y, **_dropout_feed(g, variant, X.shape[1])}
+            for _ in bar:
+                _, cost = sess.run([g.train_op, g.cost], feed)
+                costs.append(float(cost))
+        else:
+            learning_rates, last_costs = [], []
+            m, seed, decay_epoch = X.shape[1], variant.first_seed, 0
+            for i in bar:
+                seed = seed + 1
+                cost_total = 0
+                for minibatch_X, minibatch_Y in random_mini_batches(X, Y, variant.minibatch_size, seed):
+                    feed = {g.X: minibatch_X, g.Y: minibatch_Y, g.epoch_num: decay_epoch,
+                            **_dropout_feed(g, variant, minibatch_X.shape[1])}
+                    _, cost, total, rate = sess.run([g.train_op, g.cost, g.cost_total, g.learning_rate], feed)
+                    cost_total += total
+                costs.append(float(cost_total / m))
+                last_costs.append(float(cost))
+                learning_rates.append(float(rate))
+                decay_epoch = i
+        seconds = time.perf_counter() - start
+        bar.close()
+        parameters = sess.run(g.parameters)
+        train_accuracy = float(sess.run(g.accuracy, {g.X: X, g.Y: Y}))
+        test_accuracy = None
+        if data.X_test is not None:
+            test_accuracy = float(sess.run(g.accuracy, {g.X: data.X_test, g.Y: data.Y_test}))
+        grid_predictions = None if grid is None else sess.run(g.predictions, {g.X: grid})
+    return Result(engine="tf", costs=costs, parameters=parameters, train_accuracy=train_accuracy,
+                  test_accuracy=test_accuracy, seconds=seconds, grid_predictions=grid_predictions,
+                  learning_rates=learning_rates, last_minibatch_costs=last_costs)

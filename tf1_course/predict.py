@@ -1,0 +1,156 @@
+"""``tf1-course predict IMAGE [IMAGE ...]``: the trained SIGNS model on your own photos.
+
+Each image is prepared by :func:`tf1_course.images.load_image`, the function that built the
+training set (EXIF orientation, RGB, square, 64x64, then scaled to [0, 1]), and fed to the graph
+restored from the run's checkpoint. A photo unlike SIGNS (a thumbs-up) still gets one of the six
+classes, so a low top probability is called out. A bad file is one line on stderr; the other
+images are still predicted and the exit code is 2.
+"""
+
+import contextlib
+import json
+import sys
+from collections import namedtuple
+from pathlib import Path
+
+import numpy as np
+
+from tf1_course.cli import Parser, run_main
+from tf1_course.errors import DataError
+
+CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
+LOW_CONFIDENCE = 0.5
+OUT_OF_CLASS_NOTE = ("note: the model knows only the six SIGNS hand signs (0 to 5 fingers); any photo "
+                     "gets one of them, even with a high probability (the course's thumbs-up gets 3)")
+
+Prediction = namedtuple("Prediction", ["image", "label", "probabilities"])
+
+
+class Model:
+    """The SIGNS graph (no optimizer) with the run's trained parameters, in an open Session."""
+
+    def __init__(self, run_dir, device="auto", log=print):
+        from tf1_course import device as devices
+        from tf1_course import model, rundir
+        from tf1_course.compat import tf
+
+        config = rundir.load_config(run_dir)["train"]
+        rundir.require_checkpoint(run_dir)
+        device = devices.resolve(device)
+        log(devices.describe(device))
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.g = model.build_graph(hidden=tuple(config["hidden"]), seed=config["seed"], training=False)
+            saver = tf.train.Saver(var_list=self.g.parameters)
+        self.graph.finalize()
+        self.sess = tf.Session(graph=self.graph, config=devices.session_config(device))
+        self.checkpoint, self.progress = rundir.restore_parameters(self.sess, run_dir, saver)
+
+    def probabilities(self, X):
+        """X float [12288, m] in [0, 1] -> softmax probabilities float32 [6, m]."""
+        return self.sess.run(self.g.probabilities, {self.g.X: X})
+
+    def close(self):
+        self.sess.close()
+
+
+@contextlib.contextmanager
+def open_model(run_dir, device="auto", log=print):
+    m = Model(run_dir, device, log)
+    try:
+        yield m
+    finally:
+        m.close()
+
+
+def _unique_png(folder, stem, used):
+    name, k = f"{stem}.png", 1
+    while name in used:
+        k += 1
+        name = f"{stem}-{k}.png"
+    used.add(name)
+    return Path(folder) / name
+
+
+def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, on_error=None):
+    """Predict each path. Returns [Prediction]; unreadable files go to ``on_error(message)``."""
+    from tf1_course.data.prepare import flatten_and_scale
+    from tf1_course.images import MAX_PIXELS, load_image, save_image
+
+    images, kept, used = [], [], set()
+    for path in paths:
+        try:
+            images.append(load_image(path, resize=resize, max_pixels=max_pixels or MAX_PIXELS))
+            kept.append(str(path))
+        except DataError as e:
+            if on_error is None:
+                raise
+            on_error(str(e))
+            continue
+        if save_dir:
+            save_image(_unique_png(save_dir, Path(path).stem, used), images[-1])
+    if not images:
+        return []
+    probs = model.probabilities(flatten_and_scale(np.stack(images)))  # [6, k]
+    return [Prediction(p, int(np.argmax(probs[:, j])), probs[:, j].astype(float).tolist())
+            for j, p in enumerate(kept)]
+
+
+def format_prediction(p, threshold=LOW_CONFIDENCE):
+    top = p.probabilities[p.label]
+    lines = [f"{p.image}: sign {p.label} ({CLASS_NAMES[p.label]}), probability {top:.3f}",
+             "  " + "  ".join(f"{k}: {q:.3f}" for k, q in enumerate(p.probabilities))]
+    if top < threshold:
+        lines.append(f"  low confidence (top probability {top:.2f} < {threshold:.2f}): the photo may "
+                     f"not show one of the six SIGNS hand signs (0 to 5 fingers, palm to the camera)")
+    return "\n".join(lines)
+
+
+def build_parser():
+    from tf1_course.device import DEVICES
+    from tf1_course.images import MAX_PIXELS, RESIZE_MODES
+    from tf1_course.rundir import DEFAULT_RUN_DIR
+
+    p = Parser(prog="tf1-course predict", description=__doc__.split("\n\n")[0])
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="photo(s): JPEG, PNG, BMP, GIF, WebP, any size")
+    p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help=f"trained run (default {DEFAULT_RUN_DIR})")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    p.add_argument("--resize", choices=RESIZE_MODES, default="crop",
+                   help="make a non-square photo square by centre-crop (default), stretch or pad")
+    p.add_argument("--save-preprocessed", metavar="DIR", help="write the 64x64 image the model saw as PNG")
+    p.add_argument("--min-confidence", type=float, default=LOW_CONFIDENCE,
+                   help=f"flag a top probability below this (default {LOW_CONFIDENCE})")
+    p.add_argument("--max-pixels", type=int, default=MAX_PIXELS, help=f"refuse larger images (default {MAX_PIXELS:,})")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default auto)")
+    return p
+
+
+def run(args):
+    errors = []
+
+    def on_error(message):
+        errors.append(message)
+        print(f"tf1-course predict: error: {message}", file=sys.stderr)
+
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    with open_model(args.run_dir, args.device, log=log) as model:
+        preds = predict_images(model, args.images, args.resize, args.max_pixels,
+                               args.save_preprocessed, on_error)
+    if args.json:
+        out = [{"image": p.image, "prediction": p.label, "probabilities": p.probabilities,
+                "low_confidence": p.probabilities[p.label] < args.min_confidence} for p in preds]
+        print(json.dumps({"predictions": out, "errors": errors}, indent=2))
+    else:
+        for p in preds:
+            print(format_prediction(p, args.min_confidence))
+        if preds:
+            print(OUT_OF_CLASS_NOTE)
+    return 2 if errors else 0
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
