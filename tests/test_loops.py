@@ -4,42 +4,30 @@ Tolerance: the two engines run the same TensorFlow kernels on the same float32 i
 bit-identical on this machine, but another CPU could pick another matmul code path for the
 gathered (row-major) batch. Such a difference is float32 rounding: a mini-batch cost carries 24
 bits (relative spacing <= 1.2e-7), and a few Adam steps on weights that differ in the last bit
-move the costs by a few of those ulps (measured here: inputs 1 ulp off give costs 1.3e-7 off
-after 3 epochs). So costs must agree to rtol = 1e-6, about 8 float32 ulps. The bugs this guards
-against are far above it: the wrong permutation seed moves a mini-batch cost by 5e-2, batches in
-the wrong order by 1e-1. Accuracies count examples: they must be equal.
+move the costs by a few of those ulps (measured on this test's data: inputs 1 ulp off give
+mini-batch costs 2.2e-7 off after 3 epochs). So costs must agree to rtol = 1e-6, about 8 float32
+ulps. The bugs this guards against are far above it: with the wrong permutation seed a mini-batch
+cost moves by 1.7e-1, with the batches in the wrong order by 7.5e-2. Accuracies count examples:
+they must be equal.
 """
 
 import contextlib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_h5_pair, shared_path
 
 from tf1_course import loops, minibatches, train
 from tf1_course.data import h5
 from tf1_course.data.prepare import prepare
 
 RTOL = 1e-6
-SHARED_SIGNS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "signs"
-
-
-def make_split(rng, m):
-    """uint8 images [m, 64, 64, 3] whose brightness depends on the label, labels 0..5."""
-    y = np.arange(m) % 6
-    rng.shuffle(y)
-    x = rng.integers(0, 160, size=(m, 64, 64, 3)) + 15 * y[:, None, None, None]
-    return x.astype(np.uint8), y
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     """A small SIGNS-shaped data set: m = 100 (3 full mini-batches of 32 and one of 4), test 30."""
-    d = tmp_path_factory.mktemp("data")
-    rng = np.random.default_rng(0)
-    h5.write_split(d / "train_signs.h5", "train", *make_split(rng, 100))
-    h5.write_split(d / "test_signs.h5", "test", *make_split(rng, 30))
-    return d
+    return make_h5_pair(tmp_path_factory.mktemp("loops") / "data", m_train=100, m_test=30)
 
 
 def run_engine(name, X, Y, epochs, minibatch_size=32):
@@ -169,11 +157,9 @@ def test_negative_thread_count_is_a_one_line_usage_error(flag, tmp_path, capsys)
 
 @pytest.mark.integration
 def test_real_signs_data_fast_equals_feed(tmp_path):
-    if not (SHARED_SIGNS / "64x64_SIGNS").is_dir():
-        pytest.skip(f"{SHARED_SIGNS} not found")
     from tf1_course.data.build import build
 
-    build(SHARED_SIGNS, tmp_path, log=lambda *a: None)
+    build(shared_path("datasets", "signs"), tmp_path, log=lambda *a: None)
     X, Y = prepare(h5.load_dataset(tmp_path)[0])  # [12288, 1080]: 33 mini-batches of 32 + 24
     feed_costs, feed_minibatch, feed_acc, _ = run_engine("feed", X, Y, epochs=2)
     fast_costs, fast_minibatch, fast_acc, _ = run_engine("fast", X, Y, epochs=2)

@@ -4,7 +4,8 @@ Course defaults: Adam with learning rate 1e-4, 1500 epochs, mini-batches of 32, 
 (Xavier init), mini-batch seed 3 incremented before each epoch; "Cost after epoch N: C" every 100
 epochs. Everything goes to a run directory (see :mod:`tf1_course.rundir`). Ctrl-C finishes the
 current epoch, saves a checkpoint and exits (code 130); ``--resume`` continues from it and gives
-the same numbers as an uninterrupted run.
+the same numbers as an uninterrupted run. ``--loop fast`` (the default) and ``--loop feed`` (the
+course's own loop) compute the same numbers; see :mod:`tf1_course.loops`.
 """
 
 import contextlib
