@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark the training loops: the course's ``feed`` loop against the ``fast`` engine.
 
 Both engines train the course's SIGNS model from the same initial weights, in this one process,
@@ -13,8 +14,11 @@ test: timings depend on the machine and on what else runs on it.
 import statistics
 import sys
 import time
+from pathlib import Path
 
-from tf1_course.cli import Parser, run_main
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from tf1_course.cli import Parser, run_main  # noqa: E402
 
 ENGINES = ("feed", "fast")  # reference first
 
