@@ -80,8 +80,8 @@ class FastLoop:
       respect to this step's reads, inside the loop;
     - the gradients are gated per op (``gate_gradients=True``), as ``minimize`` does. The reads
       share the variables' memory; without the gate Adam can overwrite W2 while the backward
-      pass still needs it (measured: costs drift from the reference from the 8th digit on, and
-      differ between two runs).
+      pass still needs it (measured: epoch costs 1.7e-3 off the reference from the first epoch,
+      5.8e-2 after 8, and two runs no longer agree).
     """
 
     name = "fast"
