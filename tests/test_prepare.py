@@ -45,3 +45,17 @@ def test_random_mini_batches_partition_and_pairing():
         np.testing.assert_array_equal(bx[0], by[0])
     assert batch_bounds(1080, 32)[-1] == (1056, 1080) and len(batch_bounds(1080, 32)) == 34
     assert len(batch_bounds(128, 64)) == 2
+
+
+def test_float32_flatten_is_what_tensorflow_makes_of_the_float64():
+    x = np.random.RandomState(2).randint(0, 256, (300, 64, 64, 3)).astype(np.uint8)
+    X32 = prepare.flatten_and_scale(x, np.float32, chunk=64)
+    assert X32.dtype == np.float32 and X32.flags.c_contiguous and X32.ctypes.data % 64 == 0
+    np.testing.assert_array_equal(X32, prepare.flatten_and_scale(x).astype(np.float32))
+    from tf1_course.compat import tf
+
+    with tf.Graph().as_default():
+        ph = tf.placeholder(tf.float32, [12288, None])
+        with tf.Session() as sess:
+            fed = sess.run(tf.identity(ph), {ph: prepare.flatten_and_scale(x[:5])})
+    np.testing.assert_array_equal(fed, X32[:, :5])

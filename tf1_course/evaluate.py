@@ -31,7 +31,7 @@ def score(model, split):
     """(accuracy, confusion matrix) of ``model`` on a Split."""
     from tf1_course.data.prepare import flatten_and_scale
 
-    predicted = np.argmax(model.probabilities(flatten_and_scale(split.x)), axis=0)
+    predicted = np.argmax(model.probabilities(flatten_and_scale(split.x, np.float32)), axis=0)
     matrix = confusion(split.y, predicted, len(split.classes))
     return float(np.mean(predicted == split.y)), matrix
 

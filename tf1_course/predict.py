@@ -91,7 +91,7 @@ def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, 
             save_image(_unique_png(save_dir, Path(path).stem, used), images[-1])
     if not images:
         return []
-    probs = model.probabilities(flatten_and_scale(np.stack(images)))  # [6, k]
+    probs = model.probabilities(flatten_and_scale(np.stack(images), np.float32))  # [6, k]
     return [Prediction(p, int(np.argmax(probs[:, j])), probs[:, j].astype(float).tolist())
             for j, p in enumerate(kept)]
 

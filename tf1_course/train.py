@@ -218,8 +218,10 @@ def _train(cfg, run_dir, train_set, test_set, data, device, resume, log):
     from tf1_course.data.prepare import prepare
     from tf1_course.fileio import atomic_path, write_json
 
-    X_train, Y_train = prepare(train_set)  # float64 [12288, 1080], [6, 1080]
-    X_test, Y_test = prepare(test_set)
+    # The feed loop is the course's: it shuffles the float64 matrix. The fast loop only needs the
+    # float32 values TensorFlow would make of it, and so does every accuracy pass.
+    X_train, Y_train = prepare(train_set, np.float64 if cfg.loop == "feed" else np.float32)  # [12288, 1080], [6, 1080]
+    X_test, Y_test = prepare(test_set, np.float32)
     log(devices.describe(device))
     log(f"train {X_train.shape} test {X_test.shape} from {data['dir']}; run dir {run_dir}")
 
