@@ -69,15 +69,19 @@ def dictionary_to_vector(parameters):
     return np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in _keys(L)], axis=0)
 
 
-def vector_to_dictionary(theta, layers_dims):
-    """Unroll θ [n, 1] into {"W1": [n_1, n_0], "b1": [n_1, 1], ...} (views into θ)."""
-    parameters, start = {}, 0
+def parameter_layout(layers_dims):
+    """[(key, start, stop, shape)] of W1 b1 ... WL bL inside the rolled vector θ."""
+    layout, start = [], 0
     for l in range(1, len(layers_dims)):
         for key, shape in ((f"W{l}", (layers_dims[l], layers_dims[l - 1])), (f"b{l}", (layers_dims[l], 1))):
-            size = shape[0] * shape[1]
-            parameters[key] = theta[start:start + size].reshape(shape)
-            start += size
-    return parameters
+            layout.append((key, start, start + shape[0] * shape[1], shape))
+            start += shape[0] * shape[1]
+    return layout
+
+
+def vector_to_dictionary(theta, layers_dims):
+    """Unroll θ [n, 1] into {"W1": [n_1, n_0], "b1": [n_1, 1], ...} (views into θ)."""
+    return {key: theta[a:b].reshape(shape) for key, a, b, shape in parameter_layout(layers_dims)}
 
 
 def gradients_to_vector(gradients):

@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.gradcheck import EPSILON, relative_difference
+from tf1_course.labs.np_engine.gradcheck import EPSILON, parameter_layout, relative_difference
 from tf1_course.labs.tf_engine import network
 
 GradGraph = namedtuple("GradGraph", [
@@ -30,13 +30,7 @@ def build_1d(x):
 
 def vector_to_dictionary(theta, layers_dims):
     """Unroll the θ tensor [n, 1] into {"W1": [n_1, n_0], "b1": [n_1, 1], ...} tensors."""
-    parameters, start = {}, 0
-    for l in range(1, len(layers_dims)):
-        for key, shape in ((f"W{l}", (layers_dims[l], layers_dims[l - 1])), (f"b{l}", (layers_dims[l], 1))):
-            size = shape[0] * shape[1]
-            parameters[key] = tf.reshape(theta[start:start + size], shape)
-            start += size
-    return parameters
+    return {key: tf.reshape(theta[a:b], shape) for key, a, b, shape in parameter_layout(layers_dims)}
 
 
 def build_nd(X, Y, layers_dims):
