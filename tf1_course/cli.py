@@ -26,6 +26,10 @@ COMMANDS = {
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2) instead of usage + error."""
 
+    def __init__(self, *args, description=None, **kwargs):
+        # descriptions come from module docstrings: drop their reStructuredText ``quotes``
+        super().__init__(*args, description=description and description.replace("``", ""), **kwargs)
+
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
