@@ -110,3 +110,17 @@ def test_source_search_order(monkeypatch, tmp_path, signs_tree):
     cands = paths.source_candidates()
     assert cands[0] == tmp_path / "nowhere" and cands[1] == paths.data_dir() / "signs"
     assert any(str(c).endswith("shared/datasets/signs") for c in cands[2:])
+
+
+def test_build_without_a_source_keeps_an_existing_valid_data_set(monkeypatch, tmp_path, capsys):
+    from conftest import make_h5_pair
+    from tf1_course.data import paths
+
+    monkeypatch.setattr(paths, "source_candidates", lambda: [tmp_path / "nowhere"])
+    assert data_main(["build", "--out", str(tmp_path / "empty")]) == 2
+    assert "no SIGNS source found" in capsys.readouterr().err
+    make_h5_pair(tmp_path / "fetched")
+    before = sha256(tmp_path / "fetched" / "train_signs.h5")
+    assert data_main(["build", "--out", str(tmp_path / "fetched")]) == 0
+    assert "keeping the valid data set" in capsys.readouterr().out
+    assert sha256(tmp_path / "fetched" / "train_signs.h5") == before

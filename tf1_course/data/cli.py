@@ -34,7 +34,9 @@ def run(args):
     if args.action == "build":
         from tf1_course.data.build import build
 
-        src = args.src or paths.find_source()
+        src = args.src or _default_source(out)
+        if src is None:
+            return 0
         print(f"SIGNS source: {src}")
         build(src, out, test_h5=args.test_h5, seed=args.seed, force=args.force)
     elif args.action == "fetch":
@@ -57,6 +59,24 @@ def run(args):
             for name, e in manifest["files"].items():
                 print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")
     return 0
+
+
+def _default_source(out):
+    """The searched-for SIGNS source; None (after saying so) when there is none but ``out``
+    already holds a valid data set, e.g. one `data fetch` downloaded."""
+    from tf1_course.data import h5, paths
+    from tf1_course.errors import DataError
+
+    try:
+        return paths.find_source()
+    except DataError as no_source:
+        try:
+            h5.load_dataset(out)
+        except DataError:
+            raise no_source from None
+        print(f"no SIGNS source found; keeping the valid data set already in {out} "
+              f"(`tf1-course data info` shows where it came from)")
+        return None
 
 
 def main(argv=None):
