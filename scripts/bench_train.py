@@ -38,17 +38,6 @@ def build_parser():
     return p
 
 
-def peak_rss_mib():
-    """Peak resident memory of this process so far (VmHWM), MiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    from tf1_course.train import peak_rss_mib as from_getrusage
-
-    return from_getrusage()
-
-
 def setup(name, cfg, X_train, Y_train, session_config):
     """A graph, Session and engine ``name`` with the course's initial weights, ready for epoch 0."""
     from tf1_course import loops, model
@@ -74,7 +63,7 @@ def run(args):
     from tf1_course.data.prepare import prepare
     from tf1_course.errors import UsageError
     from tf1_course.fileio import write_json
-    from tf1_course.train import TrainConfig
+    from tf1_course.train import TrainConfig, peak_rss_mib
 
     if args.epochs < 1:
         raise UsageError("--epochs must be positive")

@@ -54,7 +54,7 @@ def run_main(parser, run, argv=None):
 
 def _top_help():
     width = max(map(len, COMMANDS))
-    lines = [f"usage: tf1-course COMMAND [ARGS]   (tf1-course COMMAND --help for its options)", "",
+    lines = ["usage: tf1-course COMMAND [ARGS]   (tf1-course COMMAND --help for its options)", "",
              "deeplearning.ai Course 2 in TensorFlow 1.x graph mode.", "", "commands:"]
     lines += [f"  {name:<{width}}  {desc}" for name, (_, desc) in COMMANDS.items()]
     return "\n".join(lines) + "\n"

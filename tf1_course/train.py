@@ -178,7 +178,7 @@ def train(cfg, run_dir, data_dir=None, device="auto", resume=False, overwrite=Fa
     """Train (or resume) the SIGNS model in ``run_dir``. Returns (exit code, metrics or None)."""
     from tf1_course import device as devices
     from tf1_course import rundir
-    from tf1_course.data import h5, paths, prepare
+    from tf1_course.data import h5, paths
     from tf1_course.fileio import sha256
 
     device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)

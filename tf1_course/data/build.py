@@ -81,12 +81,6 @@ def fingerprint(paths):
     return h.hexdigest()
 
 
-def _entry(path, y, origin):
-    counts = np.bincount(y, minlength=h5.NUM_CLASSES)
-    return {"sha256": sha256(path), "examples": int(len(y)), "origin": origin,
-            "class_counts": {str(c): int(n) for c, n in enumerate(counts)}}
-
-
 def is_up_to_date(out_dir, source_fp):
     """True when out_dir holds files this exact source built and they are unchanged."""
     out_dir = Path(out_dir)
@@ -141,9 +135,9 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
         "shuffle_seed": seed,
         "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "files": {
-            TRAIN_FILE: _entry(out_dir / TRAIN_FILE, y_train,
+            TRAIN_FILE: h5.manifest_entry(out_dir / TRAIN_FILE, y_train,
                                " + ".join(str(d) for d in train_dirs) + " (built from JPEGs)"),
-            TEST_FILE: _entry(out_dir / TEST_FILE, y_test, test_origin),
+            TEST_FILE: h5.manifest_entry(out_dir / TEST_FILE, y_test, test_origin),
         },
     }
     write_json(out_dir / MANIFEST_FILE, manifest)

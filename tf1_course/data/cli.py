@@ -50,7 +50,7 @@ def run(args):
         train, test = h5.load_dataset(out)
         print(f"{out}: train {train.x.shape} test {test.x.shape} classes {train.classes.tolist()}")
         for name, s in (("train", train), ("test", test)):
-            counts = [int((s.y == c).sum()) for c in s.classes]
+            counts = h5.class_counts(s.y, len(s.classes))
             print(f"  {name}: per class {counts}")
         from tf1_course.data.fetch import read_manifest
 

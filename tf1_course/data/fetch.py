@@ -113,10 +113,8 @@ def fetch(out_dir, url=None, sha256=None, allow_unverified=False, timeout=60, lo
         got = download(url_i, out_dir / name, expected.get(name), timeout)
         verified = name in expected
         log(f"wrote {out_dir / name} (sha256 {got}{'' if verified else ', NOT verified'})")
-        y = h5.load_split(out_dir / name, split).y
-        counts = [int((y == c).sum()) for c in range(h5.NUM_CLASSES)]
-        files[name] = {"sha256": got, "examples": int(len(y)), "origin": url_i, "verified": verified,
-                       "class_counts": {str(c): n for c, n in enumerate(counts)}}
+        files[name] = h5.manifest_entry(out_dir / name, h5.load_split(out_dir / name, split).y, url_i,
+                                        verified=verified)
     manifest = {"source": base, "files": files}
     write_json(out_dir / MANIFEST_FILE, manifest)
     return manifest

@@ -83,6 +83,19 @@ def write_split(path, split, x, y, classes=None):
             f.create_dataset("list_classes", data=classes)
 
 
+def class_counts(y, num_classes=NUM_CLASSES):
+    """Examples per class: [count of 0, count of 1, ...] (ints)."""
+    return [int(n) for n in np.bincount(y, minlength=num_classes)]
+
+
+def manifest_entry(path, y, origin, **extra):
+    """What manifest.json records of one built or fetched file."""
+    from tf1_course.fileio import sha256
+
+    return {"sha256": sha256(path), "examples": int(len(y)), "origin": origin,
+            "class_counts": {str(c): n for c, n in enumerate(class_counts(y))}, **extra}
+
+
 def load_dataset(data_dir):
     """The course's ``load_dataset()``: both splits from ``data_dir``. Returns (train, test) Splits."""
     from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
