@@ -1,14 +1,17 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    venv + install + build the dataset + train (course defaults) + evaluate + predict
-#   make test   venv + install + the test suite
+#   make test   venv + install (with the test tools) + the test suite, in a random order
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 RUN_DIR ?= runs/signs
 IMAGE  ?= ../shared/images/thumbs_up.jpg
 PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
+# test order: random, seeded; the seed is printed at the end (replay a failure: make test SEED=N)
+SEED   ?=
+PYTEST_ARGS ?= -q -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 
-.PHONY: install data run test clean
+.PHONY: install install-dev data run test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,19 +21,28 @@ $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
 	$(PIP) install --no-deps -e .
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 data: install
 	$(BIN)/tf1-course data build
 
+# The course's run in $(RUN_DIR): started if new, continued if interrupted, kept if finished
+# (never overwritten: remove the folder, or pass RUN_DIR=runs/other, to train again).
 run: data
-	$(BIN)/tf1-course train --run-dir $(RUN_DIR) --overwrite
+	@if [ -f "$(RUN_DIR)/config.json" ]; then $(BIN)/tf1-course train --run-dir $(RUN_DIR) --resume; \
+	else $(BIN)/tf1-course train --run-dir $(RUN_DIR); fi
 	$(BIN)/tf1-course evaluate --run-dir $(RUN_DIR)
 	@if [ -f "$(IMAGE)" ]; then $(BIN)/tf1-course predict --run-dir $(RUN_DIR) "$(IMAGE)"; \
 	else echo "no $(IMAGE): predict on your own photo with: $(BIN)/tf1-course predict PHOTO.jpg"; fi
 
-test: install
-	$(BIN)/python -m pytest -q
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

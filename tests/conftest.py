@@ -76,3 +76,10 @@ def trained_run(tmp_path_factory):
                        "--learning-rate", "0.003", "--print-every", "4", "--device", "cpu"])
     assert code == 0
     return run_dir
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The test order's seed, so a failure that depends on the order can be replayed."""
+    seed = config.getoption("randomly_seed", default=None)
+    if config.pluginmanager.has_plugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"test order: random, seed {seed} (replay: make test SEED={seed})")

@@ -93,7 +93,8 @@ def test_session_config_gpu_grows_memory_and_soft_places():
     assert c.allow_soft_placement
     assert c.gpu_options.allow_growth
     assert "GPU" not in c.device_count
-    assert (c.intra_op_parallelism_threads, c.inter_op_parallelism_threads) == (0, 0)
+    assert (c.intra_op_parallelism_threads, c.inter_op_parallelism_threads) == (1, 1)
+    assert c.use_per_session_threads  # its own pools, never one an earlier Session sized
 
 
 def test_session_config_wants_a_resolved_device():

@@ -13,6 +13,15 @@ import logging
 import os
 import warnings
 
+# Determinism: by default TensorFlow sizes ONE process-wide intra-op (Eigen) thread pool with the
+# *first* Session's intra_op_parallelism_threads, and every later Session shares it, whatever its
+# own ConfigProto asks for. Eigen splits a matmul by the pool's thread count, so the same training
+# gave other bits after an earlier Session with other thread settings (a test order, a notebook).
+# This makes every Session build the pools its own config asks for (read when TensorFlow creates
+# its first CPU device, so it must be set before any Session or eager op runs in the process).
+# See README, "Determinism"; tests/test_determinism.py checks it.
+os.environ["TF_OVERRIDE_GLOBAL_THREADPOOL"] = "1"
+
 # TensorFlow's C++ start-up chatter (CUDA plugin registration, oneDNN notices) is not for learners;
 # a user who wants it sets TF_CPP_MIN_LOG_LEVEL themselves.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -40,8 +40,15 @@ def resolve(device="auto"):
     return device
 
 
-def session_config(device="cpu", intra_op_threads=0, inter_op_threads=0):
-    """A ConfigProto for ``resolve(...)``'s answer ('cpu' or 'gpu'); 0 threads = TensorFlow's default."""
+def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1):
+    """A ConfigProto for ``resolve(...)``'s answer ('cpu' or 'gpu').
+
+    Threads: 0 = TensorFlow's default (the number of cores, so the bits then depend on the
+    machine); the default 1/1 gives the same bits on every machine of one CPU kind. The Session
+    gets thread pools of exactly these sizes, its own (``use_per_session_threads`` here for the
+    inter-op pool, ``TF_OVERRIDE_GLOBAL_THREADPOOL`` in compat.py for the intra-op pool), never
+    a pool an earlier Session in the process sized.
+    """
     from tf1_course.compat import tf
 
     if device not in ("cpu", "gpu"):
@@ -49,7 +56,8 @@ def session_config(device="cpu", intra_op_threads=0, inter_op_threads=0):
 
     config = tf.ConfigProto(allow_soft_placement=True,
                             intra_op_parallelism_threads=intra_op_threads,
-                            inter_op_parallelism_threads=inter_op_threads)
+                            inter_op_parallelism_threads=inter_op_threads,
+                            use_per_session_threads=True)
     if device == "cpu":
         config.device_count["GPU"] = 0
     else:
@@ -64,3 +72,28 @@ def describe(device):
     found = gpus()
     seen = ", ".join(["CPU"] + [g.replace("/physical_device:", "") for g in found])
     return f"TensorFlow {TF_VERSION} sees: {seen}; running on {device.upper()}"
+
+
+def cpu_name():
+    """The CPU's model name, e.g. 'AMD EPYC' (the bits of a run are guaranteed per CPU kind)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def determinism_record(device, intra_op_threads, inter_op_threads):
+    """What, besides the flags, decides a run's bits: recorded in metrics.json (README, Determinism)."""
+    import os
+
+    from tf1_course.compat import TF_VERSION
+
+    return {"device": device, "cpu": cpu_name(), "tensorflow": TF_VERSION,
+            "intra_op_threads": intra_op_threads, "inter_op_threads": inter_op_threads,
+            "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}

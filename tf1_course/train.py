@@ -303,6 +303,7 @@ def _train(cfg, run_dir, train_set, test_set, data, device, resume, log):
         "minibatch_seed": cfg.minibatch_seed,
         "config": dataclasses.asdict(cfg),
         "device": device,
+        "determinism": devices.determinism_record(device, cfg.intra_op_threads, cfg.inter_op_threads),
         "data": data,
         "versions": {"tensorflow": TF_VERSION, "numpy": np.__version__,
                      "python": platform.python_version(), "tf1_course": _version()},
