@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.cli import Parser, run_main  # noqa: E402
+from tf1_course.command import Parser, run_main  # noqa: E402
 
 ENGINES = ("feed", "fast")  # reference first
 

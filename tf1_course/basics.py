@@ -14,7 +14,7 @@ does not pay for it.
 import sys
 from collections import namedtuple
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 from tf1_course.data.prepare import one_hot_matrix  # the course's tf.one_hot(labels, C, axis=0)
 from tf1_course.errors import UsageError
 

@@ -1,16 +1,14 @@
 """``tf1-course COMMAND ...``: one entry point; each command lives in the module named after it.
 
-Each command module has ``build_parser()`` and ``main(argv=None) -> int`` so tests call it
-directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
+Each command module has ``build_parser()`` and ``main(argv=None) -> int`` (built on
+:mod:`tf1_course.command`) so tests call it directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
 data commands do not pay for importing TensorFlow.
 """
 
-import argparse
 import importlib
 import sys
 
 from tf1_course import __version__
-from tf1_course.errors import UsageError
 
 # command -> (module, one-line description). Order is the order of the help text.
 COMMANDS = {
@@ -21,35 +19,6 @@ COMMANDS = {
     "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization) on NumPy and TF1"),
 }
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2) instead of usage + error."""
-
-    def __init__(self, *args, description=None, **kwargs):
-        # descriptions come from module docstrings: drop their reStructuredText ``quotes``
-        super().__init__(*args, description=description and description.replace("``", ""), **kwargs)
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def run_main(parser, run, argv=None):
-    """Parse ``argv`` with ``parser`` and call ``run(args)``; the body of every command's main().
-
-    A UsageError becomes one line on stderr and exit code 2; Ctrl-C outside a training loop
-    (which handles it itself) becomes one line and exit code 130. Anything else is a bug and
-    keeps its traceback.
-    """
-    args = parser.parse_args(argv)
-    try:
-        return run(args) or 0
-    except UsageError as e:
-        print(f"{parser.prog}: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
-        return 130
 
 
 def _top_help():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 
 
 def confusion(labels, predictions, num_classes):

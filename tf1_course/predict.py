@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 from tf1_course.errors import DataError
 
 CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 from tf1_course.errors import UsageError
 
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 
 
 def build_parser():

@@ -13,7 +13,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from tf1_course.cli import Parser, run_main
+from tf1_course.command import Parser, run_main
 from tf1_course.errors import UsageError
 
 LABS = {
