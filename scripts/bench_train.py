@@ -63,7 +63,7 @@ def run(args):
     from tf1_course.data.prepare import prepare
     from tf1_course.errors import UsageError
     from tf1_course.fileio import write_json
-    from tf1_course.train import TrainConfig, peak_rss_mib
+    from tf1_course.training import TrainConfig, peak_rss_mib
 
     if args.epochs < 1:
         raise UsageError("--epochs must be positive")

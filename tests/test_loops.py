@@ -11,13 +11,12 @@ cost moves by 1.7e-1, with the batches in the wrong order by 7.5e-2. Accuracies 
 they must be equal.
 """
 
-import contextlib
 
 import numpy as np
 import pytest
 from conftest import make_h5_pair, shared_path
 
-from tf1_course import loops, minibatches, train
+from tf1_course import loops, minibatches, train, training
 from tf1_course.data import h5
 from tf1_course.data.prepare import prepare
 
@@ -38,7 +37,7 @@ def run_engine(name, X, Y, epochs, minibatch_size=32):
     from tf1_course import device, loops, model
     from tf1_course.compat import tf
 
-    cfg = train.TrainConfig()
+    cfg = training.TrainConfig()
     graph = tf.Graph()
     with graph.as_default():
         g = model.build_graph(cfg.learning_rate, cfg.hidden, cfg.seed)
@@ -108,10 +107,10 @@ def test_epoch_cost_is_the_courses_running_sum():
 
 
 def train_run(data_dir, run_dir, loop, epochs, resume=False):
-    cfg = train.TrainConfig(num_epochs=epochs, loop=loop, print_every=1000, save_every=2)
-    code, metrics = train.train(cfg, run_dir, data_dir, "cpu", resume=resume)
-    assert code == 0
-    return metrics
+    flags = {"num_epochs": epochs, "loop": loop, "print_every": 1000, "save_every": 2}
+    result = training.train(run_dir, flags, data_dir, "cpu", resume=resume)
+    assert result.outcome == "finished"
+    return result.metrics
 
 
 def test_train_command_fast_equals_feed_and_resumes_across_engines(data_dir, tmp_path):
@@ -133,15 +132,15 @@ def test_train_command_fast_equals_feed_and_resumes_across_engines(data_dir, tmp
 def test_fast_run_stopped_by_ctrl_c_resumes_to_the_uninterrupted_numbers(data_dir, tmp_path, monkeypatch):
     whole = train_run(data_dir, tmp_path / "whole", "fast", 3)
 
-    @contextlib.contextmanager
-    def ctrl_c_during_first_epoch(log):
-        yield {"requested": True}  # what the SIGINT handler sets
+    class CtrlCDuringFirstEpoch(training.CtrlC):
+        def __enter__(self):
+            self.requested = True  # what the SIGINT handler sets
+            return self
 
     with monkeypatch.context() as m:
-        m.setattr(train, "stop_on_ctrl_c", ctrl_c_during_first_epoch)
-        cfg = train.TrainConfig(num_epochs=3, print_every=1000)
-        code, metrics = train.train(cfg, tmp_path / "stopped", data_dir, "cpu")
-    assert (code, metrics) == (130, None)
+        m.setattr(training, "CtrlC", CtrlCDuringFirstEpoch)
+        result = training.train(tmp_path / "stopped", {"num_epochs": 3, "print_every": 1000}, data_dir, "cpu")
+    assert (result.outcome, result.metrics, result.epochs) == ("interrupted", None, 1)
     resumed = train_run(data_dir, tmp_path / "stopped", "fast", 3, resume=True)
     assert resumed["costs"] == whole["costs"]  # the same engine and kernels: the same bits
     assert resumed["train_accuracy"] == whole["train_accuracy"]

@@ -54,12 +54,13 @@ def test_low_confidence_is_said(trained_run, tmp_path, capsys):
 def test_prediction_equals_the_graph_on_the_training_pixels(trained_run, tmp_path):
     """A PNG of a training image, through predict's path, gives exactly the graph's output on the h5."""
     from tf1_course.data.prepare import flatten_and_scale
-    from tf1_course.rundir import load_config
+    from tf1_course.inference import open_model
+    from tf1_course.rundir import RunDir
 
-    data_dir = load_config(trained_run)["data"]["dir"]
+    data_dir = RunDir(trained_run).load_config()["data"]["dir"]
     train = h5.load_split(f"{data_dir}/train_signs.h5", "train")
     Image.fromarray(train.x[5]).save(tmp_path / "x5.png")
-    with predict.open_model(trained_run, "cpu", log=lambda *_: None) as model:
+    with open_model(trained_run, "cpu", log=lambda *_: None) as model:
         (p,) = predict.predict_images(model, [tmp_path / "x5.png"])
         direct = model.probabilities(flatten_and_scale(train.x[5:6]))[:, 0]
     np.testing.assert_allclose(p.probabilities, direct, rtol=1e-6)

@@ -93,7 +93,9 @@ def test_existing_run_is_not_overwritten_without_asking(tiny_data, tmp_path, cap
 
 @pytest.mark.parametrize("args, needle", [
     (["--resume"], "no run in"),
-    (["--epochs", "0"], "must be positive"),
+    (["--epochs", "0"], "--epochs must be a positive finite number"),
+    (["--learning-rate", "nan"], "--learning-rate must be a positive finite number, not nan"),
+    (["--learning-rate", "inf"], "--learning-rate must be a positive finite number, not inf"),
     (["--hidden", "25,x"], "not a comma-separated list"),
     (["--device", "tpu"], "invalid choice"),
 ])

@@ -5,9 +5,13 @@ A command module (train, evaluate, predict, ...) builds a :class:`Parser` and ha
 """
 
 import argparse
+import errno
 import sys
 
-from tf1_course.errors import UsageError
+from tf1_course.errors import UsageError, reason
+
+# What the machine refuses, not a bug: a full disk, a folder the user cannot write.
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class Parser(argparse.ArgumentParser):
@@ -24,9 +28,10 @@ class Parser(argparse.ArgumentParser):
 def run_main(parser, run, argv=None):
     """Parse ``argv`` with ``parser`` and call ``run(args)``; the body of every command's main().
 
-    A UsageError becomes one line on stderr and exit code 2; Ctrl-C outside a training loop
-    (which handles it itself) becomes one line and exit code 130. Anything else is a bug and
-    keeps its traceback.
+    A UsageError becomes one line on stderr and exit code 2, and so does an OSError the machine
+    raised (a full disk, a folder not writable: ENVIRONMENT_ERRNOS); the files are written
+    atomically, so nothing half-written is left. Ctrl-C outside a training loop (which handles it
+    itself) becomes one line and exit code 130. Anything else is a bug and keeps its traceback.
     """
     args = parser.parse_args(argv)
     try:
@@ -34,6 +39,12 @@ def run_main(parser, run, argv=None):
     except UsageError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:
+        if e.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        where = f": {e.filename}" if e.filename else ""
+        print(f"{parser.prog}: error: {reason(e)}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130

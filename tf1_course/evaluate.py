@@ -1,16 +1,23 @@
 """``tf1-course evaluate``: a trained run's accuracy, per class, and its confusion matrix.
 
-Restores the run's checkpoint into the inference graph and scores the train and test sets the
-run was trained with. Writes ``evaluation.json`` and ``confusion_matrix.png`` (test set) into the
-run directory.
+Restores the run's newest checkpoint (:mod:`tf1_course.inference`) and scores the data sets the
+run was trained and scored on, found where :func:`tf1_course.rundir.locate_data` says (a run
+moved out of a container finds the host's datasets/). Writes ``evaluation.json`` and
+``confusion_matrix.png`` (test set) into the run directory.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from tf1_course import plots
 from tf1_course.command import Parser, run_main
+from tf1_course.data import h5
+from tf1_course.data.prepare import flatten_and_scale
+from tf1_course.device import DEVICES
+from tf1_course.fileio import write_json
+from tf1_course.inference import open_model
+from tf1_course.rundir import DEFAULT_RUN_DIR, RunDir, locate_data
 
 
 def confusion(labels, predictions, num_classes):
@@ -28,53 +35,48 @@ def per_class_accuracy(matrix):
 
 
 def score(model, split):
-    """(accuracy, confusion matrix) of ``model`` on a Split."""
-    from tf1_course.data.prepare import flatten_and_scale
-
+    """(accuracy, confusion matrix) of a TrainedModel on an h5 Split."""
     predicted = np.argmax(model.probabilities(flatten_and_scale(split.x, np.float32)), axis=0)
     matrix = confusion(split.y, predicted, len(split.classes))
     return float(np.mean(predicted == split.y)), matrix
 
 
 def evaluate(run_dir, data_dir=None, device="auto", log=print):
-    from tf1_course import plots, rundir
-    from tf1_course.data import h5
-    from tf1_course.fileio import write_json
-    from tf1_course.predict import open_model
-
-    run_dir = Path(run_dir)
-    config = rundir.load_config(run_dir)
-    data_dir = Path(data_dir or config["data"]["dir"])
-    train_set, test_set = h5.load_dataset(data_dir)
-    with open_model(run_dir, device, log) as model:
-        results = {name: score(model, split) for name, split in (("train", train_set), ("test", test_set))}
-        epoch = model.progress["epoch"]
-    report = {"run_dir": str(run_dir), "data_dir": str(data_dir), "epoch": epoch}
-    log(f"{run_dir} after {epoch} epochs, data from {data_dir}")
-    for name, (acc, matrix) in results.items():
+    """Score a run on every data file it was trained and scored on; write evaluation.json and the
+    confusion matrix of its last scored set (test). Returns the report dict."""
+    run = RunDir(run_dir)
+    config = run.load_config()
+    folder, files, same = locate_data(config["data"], data_dir)
+    splits = {role: h5.load_split(folder / entry["file"], entry["split"]) for role, entry in files.items()}
+    with open_model(run.path, device, log) as model:
+        results = {role: score(model, split) for role, split in splits.items()}
+        epoch = model.epoch
+    report = {"run_dir": str(run), "data_dir": str(folder), "epoch": epoch, "same_data_as_training": same}
+    log(f"{run} after {epoch} epochs, data from {folder}")
+    if not same:
+        log(f"note: {folder / files['train']['file']} is not the file this run was trained on "
+            f"(its sha256 differs)")
+    for role, (acc, matrix) in results.items():
         per_class = per_class_accuracy(matrix)
-        report[f"{name}_accuracy"] = acc
-        report[f"{name}_per_class_accuracy"] = [None if np.isnan(a) else float(a) for a in per_class]
-        report[f"{name}_confusion_matrix"] = matrix.tolist()
-        log(f"{name.capitalize()} Accuracy: {acc:.4f}")
+        report[f"{role}_accuracy"] = acc
+        report[f"{role}_per_class_accuracy"] = [None if np.isnan(a) else float(a) for a in per_class]
+        report[f"{role}_confusion_matrix"] = matrix.tolist()
+        log(f"{role.capitalize()} Accuracy: {acc:.4f}")
         log("  per class: " + "  ".join(f"{k}: {a:.2f}" for k, a in enumerate(per_class)))
-    matrix = results["test"][1]
-    log("Test confusion matrix (rows: true sign, columns: predicted):")
+    shown = "test" if "test" in results else list(results)[-1]
+    matrix = results[shown][1]
+    log(f"{shown.capitalize()} confusion matrix (rows: true sign, columns: predicted):")
     log("      " + " ".join(f"{k:>4}" for k in range(len(matrix))))
     for k, row in enumerate(matrix):
         log(f"  {k:>2}  " + " ".join(f"{v:>4}" for v in row))
-    plots.confusion_matrix(matrix, run_dir / "confusion_matrix.png",
-                           f"SIGNS test set, accuracy {results['test'][0]:.3f}",
+    plots.confusion_matrix(matrix, run.confusion_png, f"SIGNS {shown} set, accuracy {results[shown][0]:.3f}",
                            [str(k) for k in range(len(matrix))])
-    write_json(run_dir / "evaluation.json", report)
-    log(f"wrote {run_dir / 'evaluation.json'} and {run_dir / 'confusion_matrix.png'}")
+    write_json(run.evaluation, report)
+    log(f"wrote {run.evaluation} and {run.confusion_png}")
     return report
 
 
 def build_parser():
-    from tf1_course.device import DEVICES
-    from tf1_course.rundir import DEFAULT_RUN_DIR
-
     p = Parser(prog="tf1-course evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help=f"trained run (default {DEFAULT_RUN_DIR})")
     p.add_argument("--data-dir", help="data folder (default: the one the run was trained on)")

@@ -7,7 +7,6 @@ classes, so a low top probability is called out. A bad file is one line on stder
 images are still predicted and the exit code is 2.
 """
 
-import contextlib
 import json
 import sys
 from collections import namedtuple
@@ -16,7 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.command import Parser, run_main
+from tf1_course.data.prepare import flatten_and_scale
+from tf1_course.device import DEVICES
 from tf1_course.errors import DataError
+from tf1_course.images import MAX_PIXELS, RESIZE_MODES, load_image, save_image
+from tf1_course.inference import open_model
+from tf1_course.rundir import DEFAULT_RUN_DIR
 
 CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
 LOW_CONFIDENCE = 0.5
@@ -24,43 +28,6 @@ OUT_OF_CLASS_NOTE = ("note: the model knows only the six SIGNS hand signs (0 to 
                      "gets one of them, even with a high probability (the course's thumbs-up gets 3)")
 
 Prediction = namedtuple("Prediction", ["image", "label", "probabilities"])
-
-
-class Model:
-    """The SIGNS graph (no optimizer) with the run's trained parameters, in an open Session."""
-
-    def __init__(self, run_dir, device="auto", log=print):
-        from tf1_course import device as devices
-        from tf1_course import model, rundir
-        from tf1_course.compat import tf
-
-        config = rundir.load_config(run_dir)["train"]
-        rundir.require_checkpoint(run_dir)
-        device = devices.resolve(device)
-        log(devices.describe(device))
-        self.graph = tf.Graph()
-        with self.graph.as_default():
-            self.g = model.build_graph(hidden=tuple(config["hidden"]), seed=config["seed"], training=False)
-            saver = tf.train.Saver(var_list=self.g.parameters)
-        self.graph.finalize()
-        self.sess = tf.Session(graph=self.graph, config=devices.session_config(device))
-        self.checkpoint, self.progress = rundir.restore_parameters(self.sess, run_dir, saver)
-
-    def probabilities(self, X):
-        """X float [12288, m] in [0, 1] -> softmax probabilities float32 [6, m]."""
-        return self.sess.run(self.g.probabilities, {self.g.X: X})
-
-    def close(self):
-        self.sess.close()
-
-
-@contextlib.contextmanager
-def open_model(run_dir, device="auto", log=print):
-    m = Model(run_dir, device, log)
-    try:
-        yield m
-    finally:
-        m.close()
 
 
 def _unique_png(folder, stem, used):
@@ -73,10 +40,7 @@ def _unique_png(folder, stem, used):
 
 
 def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, on_error=None):
-    """Predict each path. Returns [Prediction]; unreadable files go to ``on_error(message)``."""
-    from tf1_course.data.prepare import flatten_and_scale
-    from tf1_course.images import MAX_PIXELS, load_image, save_image
-
+    """Predict each path with a TrainedModel. Returns [Prediction]; unreadable files go to ``on_error(message)``."""
     images, kept, used = [], [], set()
     for path in paths:
         try:
@@ -107,10 +71,6 @@ def format_prediction(p, threshold=LOW_CONFIDENCE):
 
 
 def build_parser():
-    from tf1_course.device import DEVICES
-    from tf1_course.images import MAX_PIXELS, RESIZE_MODES
-    from tf1_course.rundir import DEFAULT_RUN_DIR
-
     p = Parser(prog="tf1-course predict", description=__doc__.split("\n\n")[0])
     p.add_argument("images", nargs="+", metavar="IMAGE", help="photo(s): JPEG, PNG, BMP, GIF, WebP, any size")
     p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help=f"trained run (default {DEFAULT_RUN_DIR})")

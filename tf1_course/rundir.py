@@ -1,88 +1,265 @@
-"""The run directory: everything needed to resume, evaluate or predict lives in one folder.
+"""The run directory: everything needed to resume, evaluate or predict, in one folder that owns its names.
 
     runs/signs/
-      config.json          the hyperparameters and data the run was trained with
-      train.log            the console output of every train/resume
-      checkpoints/         tf.train.Saver checkpoints (weights + Adam state) and a .json per
-                           checkpoint with the epoch reached and the cost history
-      parameters.npz       the trained W1, b1, ..., b3 as NumPy arrays
-      cost.png             the cost curve
-      tensorboard/         event file: the graph and the epoch cost
-      metrics.json         train/test accuracy, final cost, seconds, versions, seed
+      config.json            the hyperparameters and the data the run was trained with
+      train.log              the console output of every train/resume
+      checkpoints/           model-N.{index,data-*} (weights + Adam state) and model-N.json (epoch
+                             reached, cost history); the .json is written last, so it marks a
+                             complete checkpoint; the newest three are kept
+      parameters.npz         the trained W1, b1, ..., b3 as NumPy arrays
+      cost.png               the cost curve
+      tensorboard/           event file: the graph and the epoch cost
+      metrics.json           accuracies, final cost, seconds, versions, what decides the bits
       evaluation.json, confusion_matrix.png   written by `tf1-course evaluate`
+      .lock                  held by the training that writes here (released when it exits)
+
+Every path inside is relative to the folder: a run moved or copied elsewhere (out of a container,
+to another machine) is found whole, and never reads the checkpoints of the place it came from.
 """
 
 import contextlib
-import glob
 import os
+import re
+import shutil
+from collections import namedtuple
 from pathlib import Path
 
-from tf1_course.errors import UsageError
+from tf1_course.errors import UsageError, reason
 from tf1_course.fileio import read_json, write_json
 
 DEFAULT_RUN_DIR = "runs/signs"
-CONFIG = "config.json"
-METRICS = "metrics.json"
-CHECKPOINTS = "checkpoints"
-CKPT_NAME = "model"
+KEEP_CHECKPOINTS = 3
+
+Checkpoint = namedtuple("Checkpoint", ["epoch", "prefix", "progress"])  # progress: the .json sidecar
 
 
-def config_path(run_dir):
-    return Path(run_dir) / CONFIG
+class RunDir:
+    """One run's folder and the names of everything in it."""
 
+    CKPT_NAME = "model"
 
-def save_config(run_dir, config):
-    write_json(config_path(run_dir), config)
+    def __init__(self, path):
+        self.path = Path(path)
+        self.config = self.path / "config.json"
+        self.log = self.path / "train.log"
+        self.checkpoints = self.path / "checkpoints"
+        self.parameters = self.path / "parameters.npz"
+        self.cost_png = self.path / "cost.png"
+        self.tensorboard = self.path / "tensorboard"
+        self.metrics = self.path / "metrics.json"
+        self.evaluation = self.path / "evaluation.json"
+        self.confusion_png = self.path / "confusion_matrix.png"
+        self.lock_file = self.path / ".lock"
 
+    def __str__(self):
+        return str(self.path)
 
-def load_config(run_dir):
-    path = config_path(run_dir)
-    if not path.is_file():
-        raise UsageError(f"no trained model in {run_dir}: train one with "
-                         f"`tf1-course train --run-dir {run_dir}`")
-    return read_json(path)
+    # --- config -------------------------------------------------------------------------------
 
+    def has_run(self):
+        return self.config.is_file()
 
-def latest_checkpoint(run_dir):
-    """(prefix, progress dict) of the newest complete checkpoint, or (None, None)."""
-    from tf1_course.compat import tf
+    def load_config(self):
+        """config.json; a missing or damaged one is one clear UsageError."""
+        if not self.has_run():
+            raise UsageError(f"no trained model in {self}: train one with `tf1-course train --run-dir {self}`")
+        try:
+            config = read_json(self.config)
+        except ValueError as e:
+            raise UsageError(f"{self.config} is damaged (not valid JSON: {e}); this run directory "
+                             f"cannot be used: train a new run in another --run-dir") from None
+        if not isinstance(config, dict) or not isinstance(config.get("train"), dict):
+            raise UsageError(f"{self.config} is damaged (no 'train' settings); train a new run "
+                             f"in another --run-dir")
+        return config
 
-    prefix = tf.train.latest_checkpoint(str(Path(run_dir) / CHECKPOINTS))
-    if prefix is None or not os.path.exists(prefix + ".json"):
-        return None, None
-    return prefix, read_json(prefix + ".json")
+    def save_config(self, config):
+        write_json(self.config, config)
 
+    def is_empty(self):
+        """True when the folder is absent or holds nothing but a lock file."""
+        return not self.path.exists() or all(p.name == self.lock_file.name for p in self.path.iterdir())
 
-def require_checkpoint(run_dir):
-    prefix, progress = latest_checkpoint(run_dir)
-    if prefix is None:
-        raise UsageError(f"no trained model in {run_dir}: train one with "
-                         f"`tf1-course train --run-dir {run_dir}`")
-    return prefix, progress
+    def clear(self):
+        """Delete everything in the run (for --overwrite), except the lock the caller holds."""
+        for p in self.path.iterdir():
+            if p.name == self.lock_file.name:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
+    # --- checkpoints --------------------------------------------------------------------------
 
-def save_checkpoint(sess, saver, run_dir, epoch, progress):
-    """Write the progress sidecar, then the Saver checkpoint (whose index update is atomic).
+    def _complete_checkpoints(self):
+        """[(epoch, prefix)] of checkpoints whose sidecar, index and data are all here, oldest first."""
+        found = []
+        pattern = re.compile(rf"^{self.CKPT_NAME}-(\d+)\.json$")
+        if not self.checkpoints.is_dir():
+            return found
+        for p in self.checkpoints.iterdir():
+            match = pattern.match(p.name)
+            if not match:
+                continue
+            prefix = self.checkpoints / f"{self.CKPT_NAME}-{match.group(1)}"
+            if Path(f"{prefix}.index").is_file() and list(self.checkpoints.glob(f"{prefix.name}.data-*")):
+                found.append((int(match.group(1)), prefix))
+        return sorted(found)
 
-    The sidecar goes first so a checkpoint listed in the index always has its progress file.
-    Sidecars of checkpoints the Saver has rotated away are removed.
-    """
-    ckpt_dir = Path(run_dir) / CHECKPOINTS
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    prefix = ckpt_dir / f"{CKPT_NAME}-{epoch}"
-    write_json(str(prefix) + ".json", progress)
-    saver.save(sess, str(ckpt_dir / CKPT_NAME), global_step=epoch, write_meta_graph=False)
-    live = {Path(p).name for p in saver.last_checkpoints}
-    for side in glob.glob(str(ckpt_dir / f"{CKPT_NAME}-*.json")):
-        if Path(side[:-len(".json")]).name not in live:
+    def latest_checkpoint(self):
+        """The newest complete Checkpoint, or None."""
+        found = self._complete_checkpoints()
+        if not found:
+            return None
+        epoch, prefix = found[-1]
+        try:
+            progress = read_json(f"{prefix}.json")
+        except ValueError as e:
+            raise UsageError(f"{prefix}.json is damaged ({e}); delete that checkpoint's files "
+                             f"({prefix.name}.*) to resume from the one before") from None
+        return Checkpoint(epoch, str(prefix), progress)
+
+    def require_checkpoint(self):
+        """The newest complete Checkpoint; none is one UsageError saying what to do."""
+        self.load_config()
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is None:
+            raise UsageError(f"no trained model in {self} yet: its training stopped before the first "
+                             f"checkpoint; continue it with `tf1-course train --run-dir {self} --resume`")
+        return checkpoint
+
+    def save_checkpoint(self, sess, saver, epoch, progress):
+        """Save the Saver checkpoint for ``epoch``, then its sidecar (which marks it complete).
+
+        A failure (a full disk) removes this epoch's partial files and raises one UsageError: the
+        previous complete checkpoint stays the one a --resume uses. Older ones beyond
+        KEEP_CHECKPOINTS, and leftovers of interrupted saves, are removed.
+        """
+        from tf1_course.compat import tf
+
+        self.checkpoints.mkdir(parents=True, exist_ok=True)
+        prefix = self.checkpoints / f"{self.CKPT_NAME}-{epoch}"
+        try:
+            saver.save(sess, str(self.checkpoints / self.CKPT_NAME), global_step=epoch,
+                       write_meta_graph=False)
+            write_json(f"{prefix}.json", progress)
+        except (tf.errors.OpError, OSError) as e:
+            self._remove_checkpoint_files(prefix.name)
+            last = self.latest_checkpoint()
+            kept = f"the last good checkpoint is epoch {last.epoch}" if last else "no checkpoint was kept"
+            raise UsageError(f"cannot save the checkpoint of epoch {epoch} in {self.checkpoints} "
+                             f"({reason(e)}); {kept}") from None
+        complete = [p.name for _, p in self._complete_checkpoints()]
+        for name in complete[:-KEEP_CHECKPOINTS]:
+            self._remove_checkpoint_files(name)
+        self._remove_leftovers(keep=set(complete[-KEEP_CHECKPOINTS:]))
+        return str(prefix)
+
+    def _remove_checkpoint_files(self, name):
+        for p in self.checkpoints.glob(f"{name}.*"):
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(side)
-    return str(prefix)
+                p.unlink()
+        for p in self.checkpoints.glob(f"{name}_temp*"):
+            shutil.rmtree(p, ignore_errors=True)
+
+    def _remove_leftovers(self, keep):
+        """Files of checkpoints that never completed (a crash or full disk during a save)."""
+        pattern = re.compile(rf"^({self.CKPT_NAME}-\d+)(\.|_temp)")
+        for p in list(self.checkpoints.iterdir()):
+            match = pattern.match(p.name)
+            if match and match.group(1) not in keep:
+                self._remove_checkpoint_files(match.group(1))
+
+    # --- one writer at a time -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the run's lock while training writes here; a second training is refused in one line.
+
+        ``flock`` is released by the kernel when the process exits, however it exits (kill -9
+        included), so a lock left behind by a dead process never blocks the next run.
+        """
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            yield
+            return
+        created = not self.path.exists()
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                raise UsageError(f"{self} is in use by another training (pid {holder}); wait for it to "
+                                 f"finish, or use another --run-dir") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            if created and self.is_empty():  # nothing was written (a check failed): leave no trace
+                with contextlib.suppress(OSError):
+                    self.lock_file.unlink()
+                    self.path.rmdir()
+            os.close(fd)  # releases the lock
 
 
-def restore_parameters(sess, run_dir, saver):
-    """Restore the newest checkpoint of ``run_dir`` with ``saver`` (built on W1..b3 only, so the
-    optimizer state in the checkpoint is skipped). Returns (prefix, progress)."""
-    prefix, progress = require_checkpoint(run_dir)
-    saver.restore(sess, prefix)
-    return prefix, progress
+# --- the data a run was trained on ------------------------------------------------------------
+
+def data_record(data_dir, files):
+    """What config.json keeps of the data: {"dir", "files": {role: {"file", "split", "sha256"}}}.
+
+    ``files``: {role: (file name, h5 split name)}, e.g. {"train": ("train_signs.h5", "train"),
+    "test": ("test_signs.h5", "test")}. The run trains on role "train" and is scored on the others.
+    """
+    from tf1_course.fileio import sha256
+
+    data_dir = Path(data_dir)
+    return {"dir": str(data_dir.resolve()),
+            "files": {role: {"file": name, "split": split, "sha256": sha256(data_dir / name)}
+                      for role, (name, split) in files.items()}}
+
+
+ROLE_ORDER = ("train", "dev", "test")  # how data roles are listed (config.json sorts its keys)
+
+
+def ordered_files(record):
+    """The record's files in ROLE_ORDER, also for runs saved before files were listed."""
+    files = record.get("files") or {
+        role: {"file": f"{role}_signs.h5", "split": role, "sha256": record.get(f"{role}_sha256")}
+        for role in ("train", "test")}
+    rank = {role: k for k, role in enumerate(ROLE_ORDER)}
+    return dict(sorted(files.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
+
+
+def locate_data(record, override=None):
+    """(data dir, files, same) for a run's saved data record.
+
+    ``override`` (--data-dir) wins. Otherwise the saved folder, then the default data folder
+    (a run trained in a container at /app/datasets finds datasets/ on the host), whichever holds
+    the training file with the saved sha256. ``same`` says whether the training file is the one
+    the run was trained on. None found is one UsageError that names --data-dir.
+    """
+    from tf1_course.data import paths
+    from tf1_course.fileio import sha256
+
+    files = ordered_files(record)
+    train = files["train"]
+
+    def matches(folder):
+        path = Path(folder) / train["file"]
+        return path.is_file() and sha256(path) == train["sha256"]
+
+    if override:
+        return Path(override), files, matches(override)
+    saved = Path(record["dir"])
+    for folder in (saved, paths.data_dir()):
+        if matches(folder):
+            return folder, files, True
+    if (saved / train["file"]).is_file():
+        return saved, files, False
+    raise UsageError(f"the run's data is not here: it was trained on {saved / train['file']} "
+                     f"(sha256 {train['sha256'][:12]}...), and neither that folder nor "
+                     f"{paths.data_dir()} holds it; pass --data-dir DIR (the folder with {train['file']})")

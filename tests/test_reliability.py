@@ -1,0 +1,263 @@
+"""Faults and hostile input on training runs (docs/reliability.md lists each case and these tests).
+
+Run directories that move, copy or are reached through a symlink; two trainings on one run;
+kill -9; a full disk; non-finite settings and diverging training; damaged files.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tf1_course import evaluate, predict, train
+from tf1_course.fileio import read_json
+
+FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
+
+
+def run_train(run_dir, data, *extra):
+    return train.main(["--run-dir", str(run_dir), "--data-dir", str(data), *FAST, *extra])
+
+
+def one_error_line(capsys):
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    return err[0]
+
+
+def costs(run_dir):
+    return read_json(run_dir / "metrics.json")["costs"]
+
+
+@pytest.fixture
+def photo(tmp_path):
+    from PIL import Image
+
+    from conftest import sign_image
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(sign_image(2, 0)).save(path)
+    return path
+
+
+# --- 1. a run directory is relocatable ----------------------------------------------------------
+
+def test_a_moved_run_evaluates_predicts_and_resumes_from_its_own_checkpoints(tiny_data, tmp_path, photo):
+    straight = tmp_path / "straight"
+    assert run_train(straight, tiny_data, "--epochs", "4") == 0
+    old = tmp_path / "old"
+    assert run_train(old, tiny_data, "--epochs", "2") == 0
+    new = tmp_path / "elsewhere" / "new"
+    new.parent.mkdir()
+    shutil.move(str(old), str(new))
+    assert evaluate.main(["--run-dir", str(new), "--device", "cpu"]) == 0
+    assert predict.main([str(photo), "--run-dir", str(new), "--device", "cpu"]) == 0
+    assert run_train(new, tiny_data, "--epochs", "4", "--resume") == 0
+    assert costs(new) == costs(straight)
+    assert "resumed from checkpoints/model-2 at epoch 2" in (new / "train.log").read_text()
+
+
+def test_a_copied_run_never_reads_the_original_checkpoints(tiny_data, tmp_path, capsys):
+    original = tmp_path / "original"
+    assert run_train(original, tiny_data, "--epochs", "2") == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    (copy / "checkpoints" / "model-2.data-00000-of-00001").write_bytes(b"damaged")
+    capsys.readouterr()
+    assert run_train(copy, tiny_data, "--epochs", "3", "--resume") == 2
+    line = one_error_line(capsys)
+    assert str(copy / "checkpoints" / "model-2") in line and "damaged" in line
+    before = {p.name: p.read_bytes() for p in (original / "checkpoints").iterdir()}
+    intact = tmp_path / "intact"
+    shutil.copytree(original, intact)
+    assert run_train(intact, tiny_data, "--epochs", "3", "--resume") == 0
+    assert {p.name: p.read_bytes() for p in (original / "checkpoints").iterdir()} == before
+
+
+def test_a_run_reached_through_a_symlink(tiny_data, tmp_path, photo):
+    real = tmp_path / "real"
+    assert run_train(real, tiny_data, "--epochs", "2") == 0
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert predict.main([str(photo), "--run-dir", str(link), "--device", "cpu"]) == 0
+    assert run_train(link, tiny_data, "--epochs", "3", "--resume") == 0
+    assert read_json(real / "metrics.json")["epochs"] == 3
+
+
+def test_a_container_run_finds_the_host_data_in_the_default_place(tiny_data, tmp_path, monkeypatch, capsys):
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "2") == 0
+    config = read_json(run / "config.json")
+    config["data"]["dir"] = "/app/datasets"  # where the Docker flow trained it
+    (run / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("TF1_COURSE_DATA_DIR", str(tiny_data))  # the host's default data folder
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 0
+    assert read_json(run / "evaluation.json")["data_dir"] == str(tiny_data)
+    monkeypatch.setenv("TF1_COURSE_DATA_DIR", str(tmp_path / "empty"))
+    capsys.readouterr()
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 2
+    line = one_error_line(capsys)
+    assert "/app/datasets/train_signs.h5" in line and "--data-dir" in line
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu", "--data-dir", str(tiny_data)]) == 0
+
+
+# --- 2 and 4. one training per run; kill -9 ----------------------------------------------------
+
+def start_training(run_dir, data, *extra):
+    """A real training process; returns once it has printed its first cost line."""
+    cmd = [sys.executable, "-m", "tf1_course", "train", "--run-dir", str(run_dir), "--data-dir", str(data),
+           *FAST, "--epochs", "100000", *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("Cost after epoch 1:"):
+            return proc
+    proc.kill()
+    raise AssertionError(proc.stderr.read())
+
+
+def test_a_second_training_on_a_busy_run_is_refused_and_kill_9_leaves_no_stale_lock(tiny_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    proc = start_training(run, tiny_data, "--save-every", "100000")  # no checkpoint before the kill
+    try:
+        assert run_train(run, tiny_data, "--epochs", "3", "--resume") == 2
+        line = one_error_line(capsys)
+        assert f"in use by another training (pid {proc.pid})" in line
+        assert run_train(run, tiny_data, "--epochs", "3", "--overwrite") == 2
+        assert "in use" in one_error_line(capsys)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    # killed before its first checkpoint: --resume starts it again from epoch 0 with its settings
+    assert run_train(run, tiny_data, "--epochs", "3", "--resume") == 0
+    assert "starting from epoch 0 with its saved settings" in (run / "train.log").read_text()
+    assert run_train(tmp_path / "straight", tiny_data, "--epochs", "3") == 0
+    assert costs(run) == costs(tmp_path / "straight")
+
+
+def test_evaluate_before_the_first_checkpoint_says_to_resume(tiny_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    proc = start_training(run, tiny_data, "--save-every", "100000")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    capsys.readouterr()
+    assert evaluate.main(["--run-dir", str(run)]) == 2
+    line = one_error_line(capsys)
+    assert "before the first checkpoint" in line and f"tf1-course train --run-dir {run} --resume" in line
+
+
+# --- 3. a full disk -----------------------------------------------------------------------------
+
+def test_a_checkpoint_that_cannot_be_written_leaves_the_last_good_one(tiny_data, tmp_path, monkeypatch, capsys):
+    from tf1_course.compat import tf
+
+    run = tmp_path / "run"
+    real_save = tf.train.Saver.save
+
+    def save(self, sess, path, global_step=None, **kwargs):
+        if global_step == 3:  # writes part of the data, then the disk is full
+            open(f"{path}-3.data-00000-of-00001", "wb").write(b"partial")
+            raise tf.errors.ResourceExhaustedError(None, None, f"{path}-3.data.tempstate1; No space left on device")
+        return real_save(self, sess, path, global_step=global_step, **kwargs)
+
+    monkeypatch.setattr(tf.train.Saver, "save", save)
+    assert run_train(run, tiny_data, "--epochs", "5", "--save-every", "1") == 2
+    line = one_error_line(capsys)
+    assert "No space left on device" in line and "the last good checkpoint is epoch 2" in line
+    assert sorted(p.name for p in (run / "checkpoints").glob("model-3*")) == []
+    monkeypatch.setattr(tf.train.Saver, "save", real_save)
+    assert run_train(run, tiny_data, "--epochs", "5", "--resume") == 0
+    assert "resumed from checkpoints/model-2" in (run / "train.log").read_text()
+
+
+def test_a_full_disk_for_the_final_files_is_one_line(tiny_data, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from tf1_course import training
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "run" / "metrics.json"))
+
+    monkeypatch.setattr(training, "write_json", no_space)
+    assert run_train(tmp_path / "run", tiny_data, "--epochs", "2") == 2
+    assert one_error_line(capsys).endswith(f"No space left on device: {tmp_path / 'run' / 'metrics.json'}")
+
+
+def _tmpfs(path, size):
+    path.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip()})")
+
+
+def test_a_real_full_disk(tiny_data, tmp_path, capsys):
+    small = tmp_path / "small"
+    _tmpfs(small, "5m")  # room for the config and one 3.7 MB checkpoint, not two
+    try:
+        assert run_train(small / "run", tiny_data, "--epochs", "6", "--save-every", "1") == 2
+        line = one_error_line(capsys)
+        assert "No space left on device" in line and "the last good checkpoint is epoch 1" in line
+        names = sorted(p.name for p in (small / "run" / "checkpoints").iterdir())
+        assert names == ["checkpoint", "model-1.data-00000-of-00001", "model-1.index", "model-1.json"]
+    finally:
+        subprocess.run(["umount", "--lazy", str(small)], check=False)
+
+
+# --- 5. silent nonsense -------------------------------------------------------------------------
+
+def test_a_diverging_training_stops_with_one_line_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "10", "--save-every", "1", "--learning-rate", "1e9") == 2
+    line = one_error_line(capsys)
+    assert "training diverged at epoch 1: the cost became nan" in line and "checkpoint of epoch 1 kept" in line
+    assert not (run / "metrics.json").exists()
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.json")) == ["model-1.json"]
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict", "resume"])
+def test_a_damaged_config_is_one_line(trained_run, tmp_path, photo, capsys, command):
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    (run / "config.json").write_text("{ not json")
+    if command == "evaluate":
+        code = evaluate.main(["--run-dir", str(run)])
+    elif command == "predict":
+        code = predict.main([str(photo), "--run-dir", str(run)])
+    else:
+        code = train.main(["--run-dir", str(run), "--resume"])
+    assert code == 2
+    assert "config.json is damaged" in one_error_line(capsys)
+
+
+def test_resuming_below_the_epochs_done_is_one_line(tiny_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "3") == 0
+    capsys.readouterr()
+    assert run_train(run, tiny_data, "--epochs", "2", "--resume") == 2
+    assert "has already trained 3 epochs; --epochs 2 is below that" in one_error_line(capsys)
+    assert read_json(run / "config.json")["train"]["num_epochs"] == 3
+
+
+def test_resuming_a_finished_run_keeps_it(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "2") == 0
+    before = np.load(run / "parameters.npz")["W1"].copy()
+    assert run_train(run, tiny_data, "--resume") == 0
+    assert "already trained to 2 epochs" in (run / "train.log").read_text()
+    np.testing.assert_array_equal(np.load(run / "parameters.npz")["W1"], before)
+
+
+def test_old_checkpoints_rotate_and_leftovers_of_a_crash_are_removed(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "2", "--save-every", "1") == 0
+    (run / "checkpoints" / "model-7.index").write_bytes(b"left by a crash")  # no sidecar: incomplete
+    assert run_train(run, tiny_data, "--epochs", "5", "--save-every", "1", "--resume") == 0
+    names = sorted(p.name for p in (run / "checkpoints").iterdir() if p.name != "checkpoint")
+    assert names == [f"model-{k}.{ext}" for k in (3, 4, 5) for ext in ("data-00000-of-00001", "index", "json")]
+    state = (run / "checkpoints" / "checkpoint").read_text()
+    assert '"model-5"' in state and os.sep + "model-5" not in state  # relative paths for TF's tools

@@ -1,0 +1,402 @@
+"""Training the SIGNS model, in steps a reader can name:
+
+    prepare          the run directory against --resume/--overwrite, its lock, the config, the data
+    build            the graph: model, epoch engine, initializer, Saver (nothing runs yet)
+    restore_or_init  the Session's variables: from the newest checkpoint, or initialized
+    run_epochs       the epochs; a checkpoint every ``save_every``; Ctrl-C and divergence stop it
+    finish           accuracies, parameters.npz, cost.png, metrics.json
+
+:func:`train` runs them in order and returns a :class:`Result` whose ``outcome`` is
+"finished", "interrupted" (Ctrl-C: checkpoint saved) or "diverged" (a cost became nan or inf:
+nothing saved after the last good checkpoint). The ``train`` command maps outcomes to exit codes;
+tuning trials call :func:`train` with an ``on_epoch`` hook.
+
+Course defaults: Adam, learning rate 1e-4, 1500 epochs, mini-batches of 32, graph seed 1
+(Xavier init), mini-batch seed 3 incremented before each epoch; "Cost after epoch N: C" every 100.
+"""
+
+import dataclasses
+import math
+import platform
+import signal
+import sys
+import time
+from collections import namedtuple
+
+import numpy as np
+
+from tf1_course import __version__, device as devices, plots
+from tf1_course.data import h5
+from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_data_dir
+from tf1_course.data.prepare import prepare as prepare_split
+from tf1_course.errors import UsageError, reason
+from tf1_course.fileio import atomic_path, write_json
+from tf1_course.rundir import RunDir, data_record, locate_data, ordered_files
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    learning_rate: float = 1e-4   # Adam step size (course: 0.0001)
+    num_epochs: int = 1500        # passes over the training set
+    minibatch_size: int = 32      # examples per Adam step; 1080 = 33 x 32 + 24 -> 34 steps/epoch
+    seed: int = 1                 # tf.set_random_seed(1) and the Xavier op seed: initial weights
+    minibatch_seed: int = 3       # epoch e shuffles with seed minibatch_seed + e + 1 (course: 4, 5, ...)
+    hidden: tuple = (25, 12)      # hidden layer sizes: LINEAR(25)-RELU-LINEAR(12)-RELU-LINEAR(6)
+    print_every: int = 100        # print the course's cost line every N epochs
+    save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
+    loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
+    intra_op_threads: int = 1     # threads inside one op (0 = TensorFlow's default); 1 was fastest here
+    inter_op_threads: int = 1     # ops run at once (0 = TensorFlow's default); 1 was fastest here
+
+
+# Settings that change what is computed: a resumed run keeps them.
+MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden")
+POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
+
+# The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
+COURSE_FILES = {"train": (TRAIN_FILE, "train"), "test": (TEST_FILE, "test")}
+
+Result = namedtuple("Result", ["outcome", "metrics", "epochs", "message"])
+Progress = namedtuple("Progress", ["costs", "epoch", "seconds"])  # cost history, epochs done, training s
+Built = namedtuple("Built", ["graph", "g", "engine", "init", "saver"])
+
+
+def flag_name(field):
+    return "--" + field.replace("num_", "").replace("_", "-")
+
+
+def resolve_config(flags, saved=None):
+    """TrainConfig: the defaults, then the saved run's settings (on resume), then ``flags``.
+
+    ``flags``: {field: value} of the settings given explicitly. A resumed run keeps MATH_FIELDS;
+    a bad value is one UsageError.
+    """
+    values = dataclasses.asdict(TrainConfig())
+    unknown = sorted(set(flags) - set(values))
+    if unknown:
+        raise UsageError(f"unknown training setting(s): {', '.join(unknown)}")
+    if saved:
+        values.update({k: v for k, v in saved.items() if k in values})
+        values["hidden"] = tuple(values["hidden"])
+        changed = [k for k in MATH_FIELDS if k in flags and tuple_if_list(flags[k]) != values[k]]
+        if changed:
+            raise UsageError(f"cannot resume with a different {', '.join(changed)} (the run used "
+                             f"{', '.join(f'{k}={values[k]}' for k in changed)}); start a new --run-dir instead")
+    values.update({k: tuple_if_list(v) for k, v in flags.items()})
+    cfg = TrainConfig(**values)
+    for name in POSITIVE:
+        value = getattr(cfg, name)
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag_name(name)} must be a positive finite number, not {value}")
+    for name in ("intra_op_threads", "inter_op_threads"):
+        if getattr(cfg, name) < 0:
+            raise UsageError(f"{flag_name(name)} must be 0 (TensorFlow's default) or more")
+    if not cfg.hidden or min(cfg.hidden) < 1:
+        raise UsageError(f"--hidden sizes must be positive, not {cfg.hidden}")
+    return cfg
+
+
+def tuple_if_list(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+class RunLog:
+    """Print a line (above any progress bar) and append it to the run's train.log."""
+
+    def __init__(self, path, echo=True):
+        self.file = open(path, "a")
+        self.echo = echo
+
+    def __call__(self, msg=""):
+        from tqdm import tqdm
+
+        if self.echo:
+            tqdm.write(msg)
+        self.file.write(msg + "\n")
+        self.file.flush()
+
+    def close(self):
+        self.file.close()
+
+
+class CtrlC:
+    """First Ctrl-C sets ``requested`` (the loop saves and stops after this epoch); a second aborts."""
+
+    def __init__(self):
+        self.requested = False
+        self.previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nCtrl-C: finishing this epoch and saving a checkpoint (Ctrl-C again to abort)",
+              file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread (a tuning worker): Ctrl-C behaves as usual
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+# --- prepare ----------------------------------------------------------------------------------
+
+def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None):
+    """Check ``run`` against --resume/--overwrite; return (TrainConfig, data dir, data record, saved).
+
+    Nothing is deleted here: --overwrite clears the old run in :func:`start` once everything
+    else checked out. ``files``: {role: (file, h5 split)} for a new run (default COURSE_FILES).
+    """
+    if resume:
+        if not run.has_run():
+            raise UsageError(f"--resume: no run in {run} to resume; drop --resume to start one")
+        saved = run.load_config()
+        cfg = resolve_config(flags, saved["train"])
+        folder, saved_files, same = locate_data(saved["data"], data_dir)
+        if not same:
+            raise UsageError(f"{folder / saved_files['train']['file']} is not the training data this run "
+                             f"started with (sha256 differs); resume needs the same data")
+        checkpoint = run.latest_checkpoint()
+        if checkpoint and checkpoint.epoch > cfg.num_epochs:
+            raise UsageError(f"{run} has already trained {checkpoint.epoch} epochs; --epochs "
+                             f"{cfg.num_epochs} is below that (pass --epochs {checkpoint.epoch} or more)")
+        record = {**saved["data"], "dir": str(folder.resolve())}
+        return cfg, folder, record, saved
+    if run.has_run() and not overwrite:
+        checkpoint = run.latest_checkpoint()
+        where = f" (epoch {checkpoint.epoch})" if checkpoint else ""
+        raise UsageError(f"{run} already holds a run{where}: pass --resume to continue it, "
+                         f"--overwrite to start again, or choose another --run-dir")
+    if not run.has_run() and not run.is_empty():
+        raise UsageError(f"{run} is not empty and is not a run directory; choose another --run-dir")
+    cfg = resolve_config(flags)
+    folder = default_data_dir(data_dir)
+    files = files or COURSE_FILES
+    for role, (name, split) in files.items():
+        h5.load_split(folder / name, split)  # a missing or bad file fails before anything changes
+    return cfg, folder, data_record(folder, files), None
+
+
+def load_data(folder, record, loop):
+    """{role: (X, Y)}: X float [12288, m], Y one-hot float64 [6, m] for every file of the run.
+
+    The feed loop shuffles the course's float64 training matrix; the fast loop and every accuracy
+    pass only need the float32 values TensorFlow makes of it.
+    """
+    out = {}
+    for role, entry in ordered_files(record).items():
+        split = h5.load_split(folder / entry["file"], entry["split"])
+        dtype = np.float64 if role == "train" and loop == "feed" else np.float32
+        out[role] = prepare_split(split, dtype)
+    return out
+
+
+# --- build ------------------------------------------------------------------------------------
+
+def build(cfg, X_train, Y_train):
+    """The training graph, finalized: nothing may add ops inside the loop."""
+    from tf1_course import loops, model
+    from tf1_course.compat import tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        g = model.build_graph(cfg.learning_rate, tuple(cfg.hidden), cfg.seed)
+        engine = loops.make_engine(cfg.loop, g, X_train, Y_train, cfg.minibatch_size)
+        init = tf.global_variables_initializer()
+        saver = tf.train.Saver(max_to_keep=None, save_relative_paths=True)
+    graph.finalize()
+    return Built(graph, g, engine, init, saver)
+
+
+# --- restore or init --------------------------------------------------------------------------
+
+def restore_or_init(sess, built, run, resume, log):
+    """Restore the newest checkpoint (on resume) or initialize. Returns the Progress so far."""
+    from tf1_course.compat import tf
+
+    checkpoint = run.latest_checkpoint() if resume else None
+    if checkpoint is None:
+        if resume:
+            log(f"no checkpoint in {run} yet (it stopped before the first one): "
+                f"starting from epoch 0 with its saved settings")
+        sess.run(built.init)
+        progress = Progress([], 0, 0.0)
+    else:
+        try:
+            built.saver.restore(sess, checkpoint.prefix)
+        except (tf.errors.OpError, ValueError) as e:
+            raise UsageError(f"checkpoint {checkpoint.prefix} is damaged or does not fit this model "
+                             f"({reason(e)}); delete its files to resume from the one before") from None
+        p = checkpoint.progress
+        progress = Progress(list(p["costs"]), p["epoch"], p["seconds"])
+        log(f"resumed from {run.checkpoints.name}/{run.CKPT_NAME}-{checkpoint.epoch} at epoch {progress.epoch}")
+    built.engine.initialize(sess)
+    return progress
+
+
+# --- run epochs -------------------------------------------------------------------------------
+
+def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True):
+    """Train from ``progress.epoch`` to ``cfg.num_epochs``. Returns (outcome, Progress, message).
+
+    ``on_epoch(epoch, cost, accuracy_of)`` runs after each epoch (``accuracy_of(X, Y)`` scores
+    the model as it is now); a true return value stops training there, as "stopped".
+    """
+    from tqdm import tqdm
+
+    from tf1_course.compat import tf
+
+    costs, seconds = list(progress.costs), progress.seconds
+    writer = tf.summary.FileWriter(str(run.tensorboard), graph=None if progress.epoch else built.graph)
+
+    def checkpoint(epochs_done):
+        run.save_checkpoint(sess, built.saver, epochs_done,
+                            {"epoch": epochs_done, "costs": costs, "seconds": seconds})
+
+    def accuracy_of(X, Y):
+        return float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
+
+    outcome, message = "finished", None
+    try:
+        with CtrlC() as ctrl_c, tqdm(total=cfg.num_epochs, initial=progress.epoch, unit="epoch",
+                                     disable=None if show_progress else True, dynamic_ncols=True) as bar:
+            for epoch in range(progress.epoch, cfg.num_epochs):
+                t0 = time.perf_counter()
+                cost = float(built.engine.epoch(sess, cfg.minibatch_seed + epoch + 1))
+                seconds += time.perf_counter() - t0
+                if not math.isfinite(cost):
+                    last = (f"the last finite cost was {costs[-1]:g} after epoch {epoch - 1}" if costs
+                            else "no epoch had a finite cost")
+                    saved = run.latest_checkpoint()
+                    kept = f"checkpoint of epoch {saved.epoch} kept" if saved else "no checkpoint"
+                    outcome, message = "diverged", (
+                        f"training diverged at epoch {epoch}: the cost became {cost}; {last}; {kept}; "
+                        f"try a smaller --learning-rate")
+                    log(message)
+                    break
+                costs.append(cost)
+                writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="cost", simple_value=cost)]), epoch)
+                if epoch % cfg.print_every == 0:
+                    log(f"Cost after epoch {epoch}: {cost:f}")
+                bar.set_postfix(cost=f"{cost:.4f}")
+                bar.update()
+                done = epoch + 1
+                stop = on_epoch(epoch, cost, accuracy_of) if on_epoch else False
+                if ctrl_c.requested or stop:
+                    checkpoint(done)
+                    outcome = "interrupted" if ctrl_c.requested else "stopped"
+                    break
+                if done % cfg.save_every == 0 or done == cfg.num_epochs:
+                    checkpoint(done)
+    finally:
+        writer.close()
+    return outcome, Progress(costs, len(costs), seconds), message
+
+
+# --- finish -----------------------------------------------------------------------------------
+
+def finish(sess, built, cfg, run, progress, data, record, device, log):
+    """Accuracies on every data role, then parameters.npz, cost.png and metrics.json. Returns metrics."""
+    from tf1_course.compat import TF_VERSION
+
+    parameters = sess.run(built.g.parameters)
+    accuracies = {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
+                  for role, (X, Y) in data.items()}
+    log("Parameters have been trained!")
+    for role, accuracy in accuracies.items():
+        log(f"{role.capitalize()} Accuracy: {np.float32(accuracy)!s}")
+    with atomic_path(run.parameters) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **parameters)
+    plots.cost_curve(progress.costs, run.cost_png, f"Learning rate = {cfg.learning_rate}")
+    costs = progress.costs
+    metrics = {
+        **{f"{role}_accuracy": a for role, a in accuracies.items()},
+        "final_cost": costs[-1] if costs else None,
+        "epochs": len(costs),
+        "seconds": round(progress.seconds, 3),
+        "seconds_per_epoch": round(progress.seconds / max(len(costs), 1), 5),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+        "seed": cfg.seed,
+        "minibatch_seed": cfg.minibatch_seed,
+        "config": dataclasses.asdict(cfg),
+        "device": device,
+        "determinism": devices.determinism_record(device, cfg.intra_op_threads, cfg.inter_op_threads),
+        "data": record,
+        "versions": {"tensorflow": TF_VERSION, "numpy": np.__version__,
+                     "python": platform.python_version(), "tf1_course": __version__},
+        "costs": costs,
+    }
+    write_json(run.metrics, metrics)
+    log(f"wrote {run.metrics}, {run.parameters.name}, {run.cost_png.name}; training took "
+        f"{progress.seconds:.1f} s ({metrics['seconds_per_epoch'] * 1000:.1f} ms/epoch, {cfg.loop} loop); "
+        f"peak memory {metrics['peak_rss_mib']:.0f} MiB")
+    return metrics
+
+
+def peak_rss_mib():
+    """This process's peak resident memory so far, in MiB (Linux and macOS)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+# --- all steps --------------------------------------------------------------------------------
+
+def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overwrite=False,
+          files=None, on_epoch=None, echo=True, show_progress=True):
+    """Train (or resume) the SIGNS model in ``run_dir``. Returns a Result.
+
+    ``flags``: the settings given explicitly ({field of TrainConfig: value}); the rest come from
+    the saved run (on resume) or the defaults. ``files``: the data roles of a new run (default:
+    the course's train/test files). ``echo``: print the log lines (they always go to train.log).
+    """
+    device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
+    run = RunDir(run_dir)
+    with run.lock():
+        cfg, folder, record, saved = prepare(run, flags or {}, data_dir, resume, overwrite, files)
+        data = load_data(folder, record, cfg.loop)
+        if overwrite and run.has_run():
+            run.clear()  # asked for, and the new run is ready to start
+        run.path.mkdir(parents=True, exist_ok=True)
+        if saved is None:
+            run.save_config({"train": dataclasses.asdict(cfg), "data": record})
+        elif saved["train"]["num_epochs"] != cfg.num_epochs:
+            run.save_config({**saved, "train": {**saved["train"], "num_epochs": cfg.num_epochs}})
+        log = RunLog(run.log, echo)
+        try:
+            return _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_progress)
+        finally:
+            log.close()
+
+
+def _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_progress):
+    from tf1_course.compat import tf
+
+    X_train, Y_train = data["train"]
+    log(devices.describe(device))
+    log(f"train {X_train.shape} " + " ".join(f"{role} {X.shape}" for role, (X, _) in data.items()
+                                            if role != "train") + f" from {folder}; run dir {run}")
+    built = build(cfg, X_train, Y_train)
+    config = devices.session_config(device, cfg.intra_op_threads, cfg.inter_op_threads)
+    with tf.Session(graph=built.graph, config=config) as sess:
+        progress = restore_or_init(sess, built, run, resume, log)
+        start = progress.epoch
+        outcome, progress, message = run_epochs(sess, built, cfg, run, progress, log, on_epoch, show_progress)
+        if outcome == "interrupted":
+            log(f"stopped after epoch {progress.epoch}; checkpoint saved. Continue with: "
+                f"tf1-course train --run-dir {run} --resume")
+        if outcome in ("interrupted", "diverged"):
+            return Result(outcome, None, progress.epoch, message)
+        if start >= cfg.num_epochs:
+            log(f"{run} is already trained to {start} epochs (raise --epochs to train more)")
+        metrics = finish(sess, built, cfg, run, progress, data, record, device, log)
+    return Result(outcome, metrics, progress.epoch, None)
