@@ -14,6 +14,11 @@ does not pay for it.
 import sys
 from collections import namedtuple
 
+import numpy as np
+
+from tf1_course import device as devices
+from tf1_course.device import DEVICES
+
 from tf1_course.command import Parser, run_main
 from tf1_course.data.prepare import one_hot_matrix  # the course's tf.one_hot(labels, C, axis=0)
 from tf1_course.errors import UsageError
@@ -85,8 +90,6 @@ def linear_function(seed=1, config=None):
     The draws are the course's ``np.random.seed(1)`` stream (a RandomState(seed), so NumPy's
     global state is left alone), held as float64 constants. Returns float64 [4, 1].
     """
-    import numpy as np
-
     tf = _tf()
     rng = np.random.RandomState(seed)
     with tf.Graph().as_default():
@@ -209,8 +212,6 @@ def train_network(epochs=10, x=(1.0, 1.0), target=20.0, learning_rate=0.1, confi
 
     y moves from 0.2 + 0.7 = 0.9 towards the target 20: W1 * 1 + W2 * 1 = 20.
     """
-    import numpy as np
-
     tf = _tf()
     with tf.Graph().as_default():
         g = build_network()
@@ -278,8 +279,6 @@ def _show_sigmoid(config):
 
 
 def _show_cost(config):
-    import numpy as np
-
     logits = np.array(LOGITS)
     print(f"cost(logits, labels)          = {cost(logits, np.array(LABELS), config=config)}")
     print(f"cost(sigmoid(logits), labels) = "
@@ -287,8 +286,6 @@ def _show_cost(config):
 
 
 def _show_one_hot(config):
-    import numpy as np
-
     for labels, C in (([1, 2, 3, 0, 2, 1], 4), ([1, 2, 0, 1], 3)):
         print(f"one_hot_matrix({labels}, C = {C}) = \n{one_hot_matrix(np.array(labels), C, config=config)}")
 
@@ -335,7 +332,6 @@ EXAMPLES = {
 
 
 def build_parser():
-    from tf1_course.device import DEVICES
 
     p = Parser(prog="tf1-course basics", description=__doc__.split("\n\n")[0],
                epilog="examples, in order: " + ", ".join(EXAMPLES))
@@ -347,7 +343,6 @@ def build_parser():
 def run(args):
     if args.name is not None and args.name not in EXAMPLES:
         raise UsageError(f"unknown example {args.name!r} (choose from {', '.join(EXAMPLES)})")
-    from tf1_course import device as devices
 
     device = devices.resolve(args.device)
     config = devices.session_config(device)

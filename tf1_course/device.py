@@ -9,6 +9,9 @@ are reproduced on the CPU; a GPU may differ from them in the last digits (other 
 summation order).
 """
 
+import os
+import platform
+
 from tf1_course.errors import UsageError
 
 DEVICES = ("auto", "cpu", "gpu")
@@ -76,8 +79,6 @@ def describe(device):
 
 def cpu_name():
     """The CPU's model name, e.g. 'AMD EPYC' (the bits of a run are guaranteed per CPU kind)."""
-    import platform
-
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -90,8 +91,6 @@ def cpu_name():
 
 def determinism_record(device, intra_op_threads, inter_op_threads):
     """What, besides the flags, decides a run's bits: recorded in metrics.json (README, Determinism)."""
-    import os
-
     from tf1_course.compat import TF_VERSION
 
     return {"device": device, "cpu": cpu_name(), "tensorflow": TF_VERSION,

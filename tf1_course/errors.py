@@ -1,5 +1,7 @@
 """Errors a user can cause. The CLI turns each into one line on stderr and exit code 2."""
 
+import os
+
 
 class UsageError(Exception):
     """Bad input or a missing prerequisite: shown as one line, exit code 2, no traceback."""
@@ -17,9 +19,6 @@ def reason(error):
     TensorFlow's messages start with 'Graph execution error:' and a stack of where the node was
     defined; the cause is the line after 'Node: ...', often 'path; cause'.
     """
-    import errno
-    import os
-
     if isinstance(error, OSError) and error.errno is not None:
         return os.strerror(error.errno)
     message = getattr(error, "message", None) or str(error)

@@ -1,6 +1,7 @@
 """Atomic file writes: a reader (or a crash) never sees a half-written file."""
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -47,8 +48,6 @@ def read_json(path):
 
 
 def sha256(path, chunk=1 << 20):
-    import hashlib
-
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tf1_course.errors import DataError
+from tf1_course.fileio import atomic_path
 
 IMAGE_SIZE = 64  # SIGNS images are 64x64x3
 MAX_PIXELS = 100_000_000  # refuse larger images (a 200 MP phone photo passes; a decompression bomb not)
@@ -100,7 +101,5 @@ def load_image(path, size=IMAGE_SIZE, resize="crop", max_pixels=MAX_PIXELS):
 
 def save_image(path, array):
     """Write a uint8 [h, w, 3] array as PNG, atomically (for --save-preprocessed)."""
-    from tf1_course.fileio import atomic_path
-
     with atomic_path(path) as tmp:
         Image.fromarray(array).save(tmp, format="PNG")

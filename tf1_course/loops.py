@@ -24,6 +24,7 @@ An engine is made while the graph is built (it may add ops) and then run once pe
 """
 
 from tf1_course import minibatches
+from tf1_course.data.prepare import aligned_empty
 
 
 def course_divisor(m, minibatch_size):
@@ -146,8 +147,6 @@ def float32_rows(columns):
     The array is C-ordered and 64-byte aligned: TensorFlow then feeds it without a copy (53 MB
     less at peak for the SIGNS training set). float32 columns give the same values, transposed.
     """
-    from tf1_course.data.prepare import aligned_empty
-
     n, m = columns.shape
     rows = aligned_empty((m, n), "float32")
     rows[...] = columns.T  # each float64 to the nearest float32, as the feed does

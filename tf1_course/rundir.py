@@ -24,8 +24,14 @@ import shutil
 from collections import namedtuple
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not POSIX
+    fcntl = None
+
+from tf1_course.data import paths
 from tf1_course.errors import UsageError, reason
-from tf1_course.fileio import read_json, write_json
+from tf1_course.fileio import read_json, sha256, write_json
 
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
@@ -180,9 +186,7 @@ class RunDir:
         ``flock`` is released by the kernel when the process exits, however it exits (kill -9
         included), so a lock left behind by a dead process never blocks the next run.
         """
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock
+        if fcntl is None:  # not POSIX: no lock
             yield
             return
         created = not self.path.exists()
@@ -214,8 +218,6 @@ def data_record(data_dir, files):
     ``files``: {role: (file name, h5 split name)}, e.g. {"train": ("train_signs.h5", "train"),
     "test": ("test_signs.h5", "test")}. The run trains on role "train" and is scored on the others.
     """
-    from tf1_course.fileio import sha256
-
     data_dir = Path(data_dir)
     return {"dir": str(data_dir.resolve()),
             "files": {role: {"file": name, "split": split, "sha256": sha256(data_dir / name)}
@@ -242,9 +244,6 @@ def locate_data(record, override=None):
     the training file with the saved sha256. ``same`` says whether the training file is the one
     the run was trained on. None found is one UsageError that names --data-dir.
     """
-    from tf1_course.data import paths
-    from tf1_course.fileio import sha256
-
     files = ordered_files(record)
     train = files["train"]
 

@@ -17,13 +17,12 @@ from tf1_course.device import DEVICES
 from tf1_course.errors import UsageError
 from tf1_course.loops import ENGINES
 from tf1_course.rundir import DEFAULT_RUN_DIR
+from tf1_course.training import TrainConfig, train
 
 EXIT_CODES = {"finished": 0, "stopped": 0, "interrupted": 130}
 
 
 def build_parser():
-    from tf1_course.training import TrainConfig
-
     d = TrainConfig()
     p = Parser(prog="tf1-course train", description=__doc__.split("\n\n")[0])
     p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help=f"output folder (default {DEFAULT_RUN_DIR})")
@@ -63,15 +62,11 @@ def _hidden(text):
 
 def given_flags(args):
     """{TrainConfig field: value} for the settings given on the command line."""
-    from tf1_course.training import TrainConfig
-
     return {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
             if getattr(args, f.name, None) is not None}
 
 
 def run(args):
-    from tf1_course.training import train
-
     result = train(args.run_dir, given_flags(args), args.data_dir, args.device, args.resume, args.overwrite)
     if result.outcome == "diverged":
         raise UsageError(result.message)

@@ -18,12 +18,14 @@ Course defaults: Adam, learning rate 1e-4, 1500 epochs, mini-batches of 32, grap
 import dataclasses
 import math
 import platform
+import resource
 import signal
 import sys
 import time
 from collections import namedtuple
 
 import numpy as np
+from tqdm import tqdm
 
 from tf1_course import __version__, device as devices, plots
 from tf1_course.data import h5
@@ -108,8 +110,6 @@ class RunLog:
         self.echo = echo
 
     def __call__(self, msg=""):
-        from tqdm import tqdm
-
         if self.echo:
             tqdm.write(msg)
         self.file.write(msg + "\n")
@@ -249,8 +249,6 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
     ``on_epoch(epoch, cost, accuracy_of)`` runs after each epoch (``accuracy_of(X, Y)`` scores
     the model as it is now); a true return value stops training there, as "stopped".
     """
-    from tqdm import tqdm
-
     from tf1_course.compat import tf
 
     costs, seconds = list(progress.costs), progress.seconds
@@ -343,8 +341,6 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
 
 def peak_rss_mib():
     """This process's peak resident memory so far, in MiB (Linux and macOS)."""
-    import resource
-
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
