@@ -32,3 +32,14 @@ def test_python_dash_m_and_bad_flag():
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "unrecognized arguments: --nope" in lines[0]
+
+
+def test_help_of_every_command_does_not_load_tensorflow():
+    """`--help` stays fast: only the modules that build graphs import TensorFlow, and lazily."""
+    code = ("import sys\nfrom tf1_course import cli\n"
+            "for name in cli.COMMANDS:\n"
+            "    try:\n        cli.main([name, '--help'])\n    except SystemExit:\n        pass\n"
+            "print('tensorflow' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "False"

@@ -10,6 +10,7 @@ import contextlib
 from tf1_course import device as devices
 from tf1_course.errors import UsageError, reason
 from tf1_course.rundir import RunDir
+from tf1_course.training import model_options
 
 
 class TrainedModel:
@@ -27,7 +28,7 @@ class TrainedModel:
         train = self.config["train"]
         self.graph = tf.Graph()
         with self.graph.as_default():
-            self.g = model.build_graph(hidden=tuple(train["hidden"]), seed=train["seed"], training=False)
+            self.g = model.build_graph(seed=train["seed"], training=False, options=model_options(train))
             saver = tf.train.Saver(var_list=self.g.parameters)  # the weights only, not Adam's slots
         self.graph.finalize()
         self.sess = tf.Session(graph=self.graph, config=devices.session_config(device))

@@ -61,10 +61,12 @@ class FeedLoop:
     def epoch(self, sess, seed):
         """One pass over the data in the order ``seed`` gives. Returns the course's epoch cost."""
         self.minibatch_costs = []
-        for minibatch_X, minibatch_Y in minibatches.random_mini_batches(self.X, self.Y,
-                                                                        self.minibatch_size, seed):
-            _, minibatch_cost = sess.run([self.g.train_op, self.g.cost],
-                                         feed_dict={self.g.X: minibatch_X, self.g.Y: minibatch_Y})
+        batches = minibatches.random_mini_batches(self.X, self.Y, self.minibatch_size, seed)
+        for step, (minibatch_X, minibatch_Y) in enumerate(batches):
+            feed = {self.g.X: minibatch_X, self.g.Y: minibatch_Y}
+            if self.g.dropout_seed is not None:
+                feed[self.g.dropout_seed] = [seed, step]
+            _, minibatch_cost = sess.run([self.g.train_op, self.g.cost], feed_dict=feed)
             self.minibatch_costs.append(minibatch_cost)
         return course_epoch_cost(self.minibatch_costs, self.num_minibatches)
 
@@ -110,6 +112,7 @@ class FastLoop:
                                         name=f"{key}_rows")  # float32 [m, 12288], [m, 6]
             self._data = list(data.values())
             self.permutation = tf.placeholder(tf.int32, [self.m], name="permutation")
+            self.epoch_seed = tf.placeholder_with_default(0, [], name="epoch_seed")  # for dropout masks
             starts = tf.constant([a for a, _ in bounds], name="starts")
             stops = tf.constant([b for _, b in bounds], name="stops")
 
@@ -118,7 +121,8 @@ class FastLoop:
                 X = tf.transpose(tf.gather(data["X"], rows))  # [12288, b]
                 Y = tf.transpose(tf.gather(data["Y"], rows))  # [6, b]
                 weights = [v.read_value() for v in variables]
-                cost = model.compute_cost(model.forward_propagation(X, dict(zip(names, weights))), Y)
+                dropout_seed = tf.stack([self.epoch_seed, i]) if graph.dropout_seed is not None else None
+                cost = model.training_cost(X, Y, dict(zip(names, weights)), graph.options, dropout_seed)
                 grads = tf.gradients(cost, weights, gate_gradients=True)
                 update = graph.optimizer.apply_gradients(zip(grads, variables), global_step=graph.global_step)
                 with tf.control_dependencies([update]):
@@ -137,7 +141,7 @@ class FastLoop:
     def epoch(self, sess, seed):
         """One pass over the data in the order ``seed`` gives. Returns the course's epoch cost."""
         self.minibatch_costs = list(sess.run(self.costs, {
-            self.permutation: minibatches.permutation(self.m, seed)}))
+            self.permutation: minibatches.permutation(self.m, seed), self.epoch_seed: seed}))
         return course_epoch_cost(self.minibatch_costs, self.num_minibatches)
 
 

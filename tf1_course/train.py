@@ -36,6 +36,10 @@ def build_parser():
                    help=f"epoch e shuffles with seed MINIBATCH_SEED + e + 1 (default {d.minibatch_seed}, "
                         f"so epoch 0 uses {d.minibatch_seed + 1}, as in the course)")
     p.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 25,12 (default 25,12)")
+    p.add_argument("--l2-lambda", type=float, help=f"L2 regularization lambda (default {d.l2_lambda}: none)")
+    p.add_argument("--keep-prob", type=float,
+                   help=f"dropout on the hidden layers: keep probability (default {d.keep_prob}: none)")
+    p.add_argument("--beta1", type=float, help=f"Adam's first-moment decay (default {d.beta1})")
     p.add_argument("--print-every", type=int, help=f"epochs between cost lines (default {d.print_every})")
     p.add_argument("--save-every", type=int, help=f"epochs between checkpoints (default {d.save_every})")
     p.add_argument("--loop", choices=sorted(ENGINES), help=f"training loop engine (default {d.loop})")

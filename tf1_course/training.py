@@ -44,6 +44,9 @@ class TrainConfig:
     seed: int = 1                 # tf.set_random_seed(1) and the Xavier op seed: initial weights
     minibatch_seed: int = 3       # epoch e shuffles with seed minibatch_seed + e + 1 (course: 4, 5, ...)
     hidden: tuple = (25, 12)      # hidden layer sizes: LINEAR(25)-RELU-LINEAR(12)-RELU-LINEAR(6)
+    l2_lambda: float = 0.0        # L2 regularization lambda (course's formula; 0 = none, as in the course)
+    keep_prob: float = 1.0        # inverted dropout on hidden layers: keep probability (1 = none)
+    beta1: float = 0.9            # Adam's first-moment decay (course: 0.9)
     print_every: int = 100        # print the course's cost line every N epochs
     save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
     loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
@@ -52,7 +55,8 @@ class TrainConfig:
 
 
 # Settings that change what is computed: a resumed run keeps them.
-MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden")
+MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
+               "keep_prob", "beta1")
 POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
 
 # The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
@@ -95,7 +99,23 @@ def resolve_config(flags, saved=None):
             raise UsageError(f"{flag_name(name)} must be 0 (TensorFlow's default) or more")
     if not cfg.hidden or min(cfg.hidden) < 1:
         raise UsageError(f"--hidden sizes must be positive, not {cfg.hidden}")
+    if not (math.isfinite(cfg.l2_lambda) and cfg.l2_lambda >= 0):
+        raise UsageError(f"--l2-lambda must be 0 or a positive finite number, not {cfg.l2_lambda}")
+    if not 0 < cfg.keep_prob <= 1:
+        raise UsageError(f"--keep-prob must be in (0, 1], not {cfg.keep_prob}")
+    if not 0 <= cfg.beta1 < 1:
+        raise UsageError(f"--beta1 must be in [0, 1), not {cfg.beta1}")
     return cfg
+
+
+def model_options(cfg):
+    """The model.Options of a TrainConfig (or of a saved config's "train" dict)."""
+    from tf1_course.model import Options
+
+    get = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
+    defaults = Options()
+    return Options(tuple(get("hidden")), get("l2_lambda", defaults.l2_lambda),
+                   get("keep_prob", defaults.keep_prob), get("beta1", defaults.beta1))
 
 
 def tuple_if_list(value):
@@ -207,7 +227,7 @@ def build(cfg, X_train, Y_train):
 
     graph = tf.Graph()
     with graph.as_default():
-        g = model.build_graph(cfg.learning_rate, tuple(cfg.hidden), cfg.seed)
+        g = model.build_graph(cfg.learning_rate, seed=cfg.seed, options=model_options(cfg))
         engine = loops.make_engine(cfg.loop, g, X_train, Y_train, cfg.minibatch_size)
         init = tf.global_variables_initializer()
         saver = tf.train.Saver(max_to_keep=None, save_relative_paths=True)
