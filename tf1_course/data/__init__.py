@@ -4,5 +4,5 @@
 - :mod:`.h5`      read, validate and write the course's h5 schema
 - :mod:`.build`   ``tf1-course data build``: JPEG tree -> datasets/{train,test}_signs.h5
 - :mod:`.fetch`   ``tf1-course data fetch``: download the course's h5 files, sha256-verified
-- :mod:`.prepare` the course's utilities: flatten + scale, one-hot (NumPy and TF graph)
+- :mod:`.prepare` the course's utilities: flatten + scale, one-hot (NumPy; the TF one-hot is in basics)
 """
