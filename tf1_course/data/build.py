@@ -17,31 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.data import h5
-from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE
+from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE, find_tree
 from tf1_course.errors import DataError
 from tf1_course.fileio import atomic_path, read_json, sha256, write_json
+from tf1_course.images import load_image
 
 NAME_RE = re.compile(r"^(\d+)_IMG_.+\.jpe?g$", re.IGNORECASE)  # {label}_IMG_{id}.jpg, spaces allowed
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 SHUFFLE_SEED = 1
-
-
-def find_tree(src):
-    """Locate the parts of a SIGNS source. Returns (train_dirs, test_dir or None, test_h5 or None).
-
-    ``src`` holds ``train_signs/`` (``val_signs/`` and ``test_signs/`` optional), or holds
-    ``64x64_SIGNS/`` with them inside; a ``test_signs.h5`` in either folder is the course's test set.
-    """
-    src = Path(src)
-    if not src.is_dir():
-        raise DataError(f"{src}: not a directory")
-    root = src / "64x64_SIGNS" if (src / "64x64_SIGNS").is_dir() else src
-    if not (root / "train_signs").is_dir():
-        raise DataError(f"{src}: no train_signs/ folder (nor 64x64_SIGNS/train_signs/)")
-    train_dirs = [root / d for d in ("train_signs", "val_signs") if (root / d).is_dir()]
-    test_dir = root / "test_signs" if (root / "test_signs").is_dir() else None
-    test_h5 = next((p for p in (src / TEST_FILE, root / TEST_FILE) if p.is_file()), None)
-    return train_dirs, test_dir, test_h5
 
 
 def list_images(folder):
@@ -64,8 +47,6 @@ def list_images(folder):
 
 def read_images(items, seed=SHUFFLE_SEED):
     """Load [(path, label)] in a seeded shuffle. Returns (x uint8 [m,64,64,3], y int64 [m])."""
-    from tf1_course.images import load_image
-
     order = np.random.RandomState(seed).permutation(len(items))
     x = np.stack([load_image(items[i][0]) for i in order])
     y = np.array([items[i][1] for i in order], dtype=np.int64)

@@ -1,8 +1,14 @@
-"""``tf1-course data build|fetch|info``."""
+"""``tf1-course data build|fetch|info``.
+
+build, fetch and h5 are imported by the action that needs them: they load NumPy and h5py
+(about 0.1 s), which ``tf1-course data --help`` does not need.
+"""
 
 import sys
 
 from tf1_course.command import Parser, run_main
+from tf1_course.data import paths
+from tf1_course.errors import DataError
 
 
 def build_parser():
@@ -28,8 +34,6 @@ def build_parser():
 
 
 def run(args):
-    from tf1_course.data import paths
-
     out = paths.data_dir(args.out)
     if args.action == "build":
         from tf1_course.data.build import build
@@ -64,8 +68,7 @@ def run(args):
 def _default_source(out):
     """The searched-for SIGNS source; None (after saying so) when there is none but ``out``
     already holds a valid data set, e.g. one `data fetch` downloaded."""
-    from tf1_course.data import h5, paths
-    from tf1_course.errors import DataError
+    from tf1_course.data import h5
 
     try:
         return paths.find_source()

@@ -10,12 +10,15 @@ with no expected hash is refused unless ``--allow-unverified`` is given, and the
 printed and recorded in the manifest.
 """
 
+import hashlib
 import http.client
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from tqdm import tqdm
 
 from tf1_course.data import h5
 from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE
@@ -65,10 +68,6 @@ def published_sums(base, timeout):
 
 def download(url, dest, expected_sha256=None, timeout=60, progress=True):
     """Stream ``url`` to ``dest`` atomically; verify sha256 (when given). Returns the sha256."""
-    import hashlib
-
-    from tqdm import tqdm
-
     with _open(url, timeout) as r, atomic_path(dest) as tmp:
         total = int(r.headers.get("Content-Length") or 0) or None
         digest = hashlib.sha256()

@@ -10,10 +10,12 @@ A file for split ``train`` (resp. ``test``) holds:
 from collections import namedtuple
 from pathlib import Path
 
+import h5py
 import numpy as np
 
+from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
 from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path
+from tf1_course.fileio import atomic_path, sha256
 
 Split = namedtuple("Split", ["x", "y", "classes"])  # uint8 [m,64,64,3], int64 [m], int64 [C]
 NUM_CLASSES = 6
@@ -46,8 +48,6 @@ def validate(path, split, x, y, classes):
 
 def load_split(path, split):
     """Read and validate one course h5 file. Returns Split(x, y, classes)."""
-    import h5py
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: not found; build it with `tf1-course data build` "
@@ -70,8 +70,6 @@ def load_split(path, split):
 
 def write_split(path, split, x, y, classes=None):
     """Write one split in the course's schema, atomically; validates first."""
-    import h5py
-
     x = np.asarray(x, dtype=np.uint8)
     y = np.asarray(y, dtype=np.int64)
     classes = np.arange(NUM_CLASSES, dtype=np.int64) if classes is None else np.asarray(classes, np.int64)
@@ -90,16 +88,12 @@ def class_counts(y, num_classes=NUM_CLASSES):
 
 def manifest_entry(path, y, origin, **extra):
     """What manifest.json records of one built or fetched file."""
-    from tf1_course.fileio import sha256
-
     return {"sha256": sha256(path), "examples": int(len(y)), "origin": origin,
             "class_counts": {str(c): n for c, n in enumerate(class_counts(y))}, **extra}
 
 
 def load_dataset(data_dir):
     """The course's ``load_dataset()``: both splits from ``data_dir``. Returns (train, test) Splits."""
-    from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
-
     data_dir = Path(data_dir)
     train = load_split(data_dir / TRAIN_FILE, "train")
     test = load_split(data_dir / TEST_FILE, "test")
