@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course.data import h5
+from tf1_course.data import h5, manifest
 from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE, find_tree
 from tf1_course.errors import DataError
 from tf1_course.fileio import atomic_path, read_json, sha256, write_json
@@ -110,19 +110,21 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     else:
         h5.write_split(out_dir / TEST_FILE, "test", x_test, y_test)
 
-    manifest = {
+    doc = {
         "source": str(src),
         "source_fingerprint": source_fp,
         "shuffle_seed": seed,
         "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "files": {
-            TRAIN_FILE: h5.manifest_entry(out_dir / TRAIN_FILE, y_train,
-                               " + ".join(str(d) for d in train_dirs) + " (built from JPEGs)"),
-            TEST_FILE: h5.manifest_entry(out_dir / TEST_FILE, y_test, test_origin),
+            TRAIN_FILE: manifest.entry(out_dir / TRAIN_FILE,
+                                       " + ".join(str(d) for d in train_dirs) + " (built from JPEGs)",
+                                       built=True, counts=h5.class_counts(y_train)),
+            TEST_FILE: manifest.entry(out_dir / TEST_FILE, test_origin, built=test_h5 is None,
+                                      counts=h5.class_counts(y_test)),
         },
     }
-    write_json(out_dir / MANIFEST_FILE, manifest)
-    for name, entry in manifest["files"].items():
+    write_json(out_dir / MANIFEST_FILE, doc)
+    for name, entry in doc["files"].items():
         log(f"wrote {out_dir / name}: {entry['examples']} examples, "
             f"per class {list(entry['class_counts'].values())}, sha256 {entry['sha256'][:12]}...")
-    return manifest
+    return doc

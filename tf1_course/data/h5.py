@@ -15,7 +15,7 @@ import numpy as np
 
 from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
 from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path, sha256
+from tf1_course.fileio import atomic_path
 
 Split = namedtuple("Split", ["x", "y", "classes"])  # uint8 [m,64,64,3], int64 [m], int64 [C]
 NUM_CLASSES = 6
@@ -46,25 +46,29 @@ def validate(path, split, x, y, classes):
         bad(f"{split}_set_y has labels {lo}..{hi}, outside 0..{len(classes) - 1}")
 
 
-def load_split(path, split):
-    """Read and validate one course h5 file. Returns Split(x, y, classes)."""
+def load_split(path, split, shown=None):
+    """Read and validate one course h5 file. Returns Split(x, y, classes).
+
+    Errors name ``shown`` (e.g. the URL a temporary file came from), else ``path``.
+    """
     path = Path(path)
+    shown = shown or path
     if not path.is_file():
-        raise DataError(f"{path}: not found; build it with `tf1-course data build` "
+        raise DataError(f"{shown}: not found; build it with `tf1-course data build` "
                         f"(or `tf1-course data fetch`)")
     try:
         with h5py.File(path, "r") as f:
             keys = [f"{split}_set_x", f"{split}_set_y", "list_classes"]
             missing = [k for k in keys if k not in f]
             if missing:
-                raise DataError(f"{path}: missing dataset(s) {', '.join(missing)} "
+                raise DataError(f"{shown}: missing dataset(s) {', '.join(missing)} "
                                 f"(has {', '.join(sorted(f.keys())) or 'nothing'})")
             x, y, classes = (np.asarray(f[k][()]) for k in keys)
     except DataError:
         raise
     except OSError as e:
-        raise DataError(f"{path}: not a readable HDF5 file ({e})") from None
-    validate(path, split, x, y, classes)
+        raise DataError(f"{shown}: not a readable HDF5 file ({str(e).splitlines()[0]})") from None
+    validate(shown, split, x, y, classes)
     return Split(x, y.astype(np.int64), classes.astype(np.int64))
 
 
@@ -84,12 +88,6 @@ def write_split(path, split, x, y, classes=None):
 def class_counts(y, num_classes=NUM_CLASSES):
     """Examples per class: [count of 0, count of 1, ...] (ints)."""
     return [int(n) for n in np.bincount(y, minlength=num_classes)]
-
-
-def manifest_entry(path, y, origin, **extra):
-    """What manifest.json records of one built or fetched file."""
-    return {"sha256": sha256(path), "examples": int(len(y)), "origin": origin,
-            "class_counts": {str(c): n for c, n in enumerate(class_counts(y))}, **extra}
 
 
 def load_dataset(data_dir):
