@@ -1,5 +1,9 @@
+import errno
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -124,3 +128,98 @@ def test_build_without_a_source_keeps_an_existing_valid_data_set(monkeypatch, tm
     assert data_main(["build", "--out", str(tmp_path / "fetched")]) == 0
     assert "keeping the valid data set" in capsys.readouterr().out
     assert sha256(tmp_path / "fetched" / "train_signs.h5") == before
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("keep_test", [False, True])
+def test_a_set_missing_classes_is_refused_in_one_line(tmp_path, capsys, keep_test):
+    tree = make_signs_tree(tmp_path / "src", per_class=(2, 1, 1))
+    for folder in ("train_signs", "val_signs") + (() if keep_test else ("test_signs",)):
+        for p in (tree / folder).iterdir():
+            if not p.name.startswith("0_"):
+                p.unlink()
+    if keep_test:  # only the test set lacks class 4
+        for p in (tree / "test_signs").glob("4_*"):
+            p.unlink()
+        for folder in ("train_signs", "val_signs"):
+            shutil.copytree(make_signs_tree(tmp_path / f"full{folder}") / folder, tree / folder,
+                            dirs_exist_ok=True)
+    assert data_main(["build", "--from", str(tree), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1
+    expected = "test_signs.h5 would have no images of class 4" if keep_test else \
+        "train_signs.h5 would have no images of class 1, 2, 3, 4, 5"
+    assert expected in line[0] and "nothing was written" in line[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_full_disk_is_one_line_and_leaves_the_previous_build(signs_tree, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    before = _snapshot(out)
+    write = h5.write_split_at
+
+    def fill_the_disk(tmp, split, *args, **kwargs):  # the last file does not fit
+        write(tmp, split, *args, **kwargs)
+        if kwargs["name"].name == "test_signs.h5":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(h5, "write_split_at", fill_the_disk)
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(out), "--force"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1 and f"{out}: the disk is full" in line[0] and "nothing was written" in line[0]
+    assert _snapshot(out) == before  # train_signs.h5 not replaced, manifest not updated, no .part
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 256 kB tmpfs (needs root and CAP_SYS_ADMIN; skipped otherwise)."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_real_full_disk(signs_tree, small_tmpfs, capsys):
+    out = small_tmpfs / "out"
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(out)]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1 and "the disk is full" in line[0]
+    assert list(out.iterdir()) == []
+
+
+def test_unwritable_folder_is_one_line_saying_what_to_do(signs_tree, tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1
+    assert f"is not writable by uid {os.getuid()}" in line[0]
+    assert "--user $(id -u):$(id -g), or choose a writable --out" in line[0]
+
+
+def test_a_really_read_only_folder(signs_tree, tmp_path):
+    """chmod 555; as root (which writes anywhere) the command runs without CAP_DAC_OVERRIDE."""
+    folder = tmp_path / "host"
+    folder.mkdir()
+    folder.chmod(0o555)
+    cmd = [sys.executable, "-m", "tf1_course", "data", "build", "--from", str(signs_tree), "--out", str(folder)]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: cannot drop the right to write anywhere")
+        cmd = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    folder.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{folder} is not writable by uid {os.getuid()}" in lines[0]
+    assert list(folder.iterdir()) == []

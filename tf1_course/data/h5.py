@@ -74,20 +74,31 @@ def load_split(path, split, shown=None):
 
 def write_split(path, split, x, y, classes=None):
     """Write one split in the course's schema, atomically; validates first."""
+    with atomic_path(path) as tmp:
+        write_split_at(tmp, split, x, y, classes, name=path)
+
+
+def write_split_at(tmp, split, x, y, classes=None, name=None):
+    """Write one split to ``tmp`` as it is (a temporary file of :func:`fileio.atomic_paths`),
+    after validating it; errors name ``name``, the file it will become."""
     x = np.asarray(x, dtype=np.uint8)
     y = np.asarray(y, dtype=np.int64)
     classes = np.arange(NUM_CLASSES, dtype=np.int64) if classes is None else np.asarray(classes, np.int64)
-    validate(path, split, x, y, classes)
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.create_dataset(f"{split}_set_x", data=x)
-            f.create_dataset(f"{split}_set_y", data=y)
-            f.create_dataset("list_classes", data=classes)
+    validate(name or tmp, split, x, y, classes)
+    with h5py.File(tmp, "w") as f:
+        f.create_dataset(f"{split}_set_x", data=x)
+        f.create_dataset(f"{split}_set_y", data=y)
+        f.create_dataset("list_classes", data=classes)
 
 
 def class_counts(y, num_classes=NUM_CLASSES):
     """Examples per class: [count of 0, count of 1, ...] (ints)."""
     return [int(n) for n in np.bincount(y, minlength=num_classes)]
+
+
+def missing_classes(y, num_classes=NUM_CLASSES):
+    """The classes 0..num_classes-1 with no example in ``y``."""
+    return [c for c, n in enumerate(class_counts(y, num_classes)) if n == 0]
 
 
 def load_dataset(data_dir):
@@ -98,3 +109,4 @@ def load_dataset(data_dir):
     if len(train.classes) != len(test.classes):
         raise DataError(f"{data_dir}: train has {len(train.classes)} classes, test {len(test.classes)}")
     return train, test
+
