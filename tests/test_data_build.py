@@ -1,10 +1,12 @@
 import errno
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
+import h5py
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from tf1_course.data import build, h5
 from tf1_course.data.cli import main as data_main
 from tf1_course.errors import DataError
 from tf1_course.fileio import read_json, sha256
+from tf1_course.images import load_image
 
 
 def test_build_merges_val_into_train_and_builds_test(signs_tree, tmp_path):
@@ -134,6 +137,59 @@ def _snapshot(folder):
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
+def _rows(split):
+    """The examples of a split as a sorted list of (label, image bytes): order-free comparison."""
+    return sorted((int(label), x.tobytes()) for x, label in zip(split.x, split.y))
+
+
+def test_dev_split_is_val_signs_and_train_is_unchanged(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    doc = build.build(signs_tree, out, log=lambda *_: None)
+    train, test = h5.load_dataset(out)
+    rest, dev = h5.load_tuning_split(out)
+    assert (len(rest.y), len(dev.y)) == (18, 6)  # train_signs/ 3 per class, val_signs/ 1
+    assert sorted(_rows(rest) + _rows(dev)) == _rows(train)  # the same photos, split in two
+    val = build.read_images(build.list_images(signs_tree / "val_signs"))
+    assert sorted(zip(val[1].tolist(), (x.tobytes() for x in val[0]))) == _rows(dev)
+    with h5py.File(out / "dev_signs.h5") as f:
+        assert sorted(f.keys()) == ["dev_set_x", "dev_set_y", "list_classes"]
+    assert set(doc["files"]) == {"train_signs.h5", "test_signs.h5", "train_minus_dev_signs.h5", "dev_signs.h5"}
+    assert doc["files"]["dev_signs.h5"]["provenance"] == "rebuilt-from-jpegs"
+    # train_signs.h5 is what it always was: all photos, train_signs/ then val_signs/, one seeded shuffle
+    items = build.list_images(signs_tree / "train_signs") + build.list_images(signs_tree / "val_signs")
+    order = np.random.RandomState(build.SHUFFLE_SEED).permutation(len(items))
+    np.testing.assert_array_equal(train.x, np.stack([load_image(items[i][0]) for i in order]))
+    np.testing.assert_array_equal(train.y, [items[i][1] for i in order])
+
+
+def test_an_older_build_without_the_dev_split_is_not_up_to_date(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    doc = read_json(out / "manifest.json")
+    for name in ("dev_signs.h5", "train_minus_dev_signs.h5"):
+        (out / name).unlink()
+        del doc["files"][name]
+    (out / "manifest.json").write_text(json.dumps(doc))
+    said = []
+    build.build(signs_tree, out, log=said.append)
+    assert not any("up to date" in s for s in said)
+    assert len(h5.load_tuning_split(out)[1].y) == 6
+
+
+def test_without_val_signs_there_is_no_dev_split(signs_tree, tmp_path, capsys):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    shutil.rmtree(signs_tree / "val_signs")
+    said = []
+    doc = build.build(signs_tree, out, log=said.append)
+    assert set(doc["files"]) == {"train_signs.h5", "test_signs.h5"}
+    assert not (out / "dev_signs.h5").exists() and any("no val_signs/" in s for s in said)
+    with pytest.raises(DataError, match=r"no dev split .*`tf1-course data build`.*fetched course data set has none"):
+        h5.load_tuning_split(out)
+    assert data_main(["info", "--out", str(out)]) == 0
+    assert "dev split: none" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("keep_test", [False, True])
 def test_a_set_missing_classes_is_refused_in_one_line(tmp_path, capsys, keep_test):
     tree = make_signs_tree(tmp_path / "src", per_class=(2, 1, 1))
@@ -223,3 +279,27 @@ def test_a_really_read_only_folder(signs_tree, tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{folder} is not writable by uid {os.getuid()}" in lines[0]
     assert list(folder.iterdir()) == []
+
+
+def test_provenance_follows_the_files_on_disk(signs_tree, tmp_path):
+    from tf1_course import data
+
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    assert data.provenance(out) == {"train": "rebuilt-from-jpegs", "test": "rebuilt-from-jpegs",
+                                    "train_minus_dev": "rebuilt-from-jpegs", "dev": "rebuilt-from-jpegs",
+                                    "football": "missing"}
+    h5.write_split(out / "train_signs.h5", "train", np.stack([sign_image(c, 0) for c in range(6)]), np.arange(6))
+    assert data.provenance(out)["train"] == "unverified"  # changed since the build wrote it
+
+
+def test_a_build_keeps_what_a_fetch_recorded_of_other_files(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    (out / "data.mat").write_bytes(b"football")
+    doc = read_json(out / "manifest.json")
+    doc["files"]["data.mat"] = {"sha256": sha256(out / "data.mat"), "origin": "http://x/data.mat"}
+    (out / "manifest.json").write_text(json.dumps(doc))
+    assert "data.mat" in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]
+    (out / "data.mat").write_bytes(b"changed")  # no longer what was recorded: dropped
+    assert "data.mat" not in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]

@@ -260,3 +260,15 @@ def test_bad_sha_argument():
         fetch.parse_sha_args(["train_signs.h5=abc"])
     with pytest.raises(DataError, match="NAME is one of train_signs.h5, test_signs.h5, data.mat"):
         fetch.parse_sha_args(["train.h5=" + "0" * 64])
+
+
+def test_a_fetch_keeps_the_dev_split_a_build_made(server, signs_tree, tmp_path):
+    from tf1_course.data import build
+
+    url, root, _ = server
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=quiet)
+    doc = fetch.fetch(out, url=url, sha256=sums(root), log=quiet)
+    assert {"dev_signs.h5", "train_minus_dev_signs.h5"} <= set(doc["files"])
+    assert manifest.provenance(out)["dev"] == "rebuilt-from-jpegs"
+    assert manifest.provenance(out)["train"] == "unverified"

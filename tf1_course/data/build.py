@@ -1,10 +1,14 @@
-"""``tf1-course data build``: the SIGNS JPEG tree -> datasets/train_signs.h5 and test_signs.h5.
+"""``tf1-course data build``: the SIGNS JPEG tree -> the course's h5 files and a dev split.
 
 The course ships train_signs.h5 (1080 images) and test_signs.h5 (120). Here the training file is
 rebuilt from the 64x64 JPEGs: ``train_signs/`` + ``val_signs/`` (864 + 216 = the course's 1080),
 read with :func:`tf1_course.images.load_image` (the same function predict uses), in a fixed seeded
 shuffle. The test set is the course's own ``test_signs.h5``, copied unchanged, when it is given
 (``--test-h5``) or found beside the tree; otherwise it is built from ``test_signs/`` the same way.
+
+With ``val_signs/`` the build also writes a split for tuning: ``dev_signs.h5`` (its 216 photos,
+split ``dev``) and ``train_minus_dev_signs.h5`` (the 864 of ``train_signs/``), each in its own
+seeded shuffle; ``train_signs.h5`` is the same file with or without them.
 
 Every file must hold all 6 classes. All files and ``manifest.json`` (sha256, class counts,
 provenance) are written to temporary files first and renamed into place only when every one of
@@ -21,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.data import h5, manifest
-from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE, find_tree
+from tf1_course.data.paths import (DEV_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE,
+                                   find_tree)
 from tf1_course.errors import DataError
 from tf1_course.fileio import atomic_paths, check_writable, json_text, sha256, write_failure
 from tf1_course.images import load_image
@@ -29,7 +34,7 @@ from tf1_course.images import load_image
 NAME_RE = re.compile(r"^(\d+)_IMG_.+\.jpe?g$", re.IGNORECASE)  # {label}_IMG_{id}.jpg, spaces allowed
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 SHUFFLE_SEED = 1
-SIGNS_FILES = (TRAIN_FILE, TEST_FILE)  # what a build owns
+SIGNS_FILES = (TRAIN_FILE, TEST_FILE, TRAIN_MINUS_DEV_FILE, DEV_FILE)  # what a build owns
 # One file to write: x, y for an h5 split, or copy_from (the course's test file, copied unchanged);
 # origin: the folder(s) or file it comes from
 Output = namedtuple("Output", ["name", "split", "x", "y", "origin", "copy_from"])
@@ -79,20 +84,33 @@ def is_up_to_date(out_dir, source_fp, names):
     """True when out_dir holds the files ``names`` this exact source built, all unchanged."""
     out_dir = Path(out_dir)
     try:
-        files = manifest.read(out_dir) or {}
-        return files.get("source_fingerprint") == source_fp and set(names) <= set(files["files"]) and all(
-            sha256(out_dir / name) == e["sha256"] for name, e in files["files"].items())
+        doc = manifest.read(out_dir) or {}
+        return doc.get("source_fingerprint") == source_fp and set(names) <= set(doc["files"]) and all(
+            sha256(out_dir / name) == e["sha256"] for name, e in doc["files"].items())
     except (OSError, KeyError, TypeError):
         return False
 
 
+def has_dev_split(train_dirs):
+    """A dev split is made when the training photos come as train_signs/ + val_signs/."""
+    return [d.name for d in train_dirs] == ["train_signs", "val_signs"]
+
+
 def training_outputs(train_dirs, items_per_dir, seed):
-    """Read the training photos; the Output of train_signs.h5."""
+    """Read the training photos once; the Outputs of train_signs.h5 and, with a dev split
+    (:func:`has_dev_split`), of train_minus_dev_signs.h5 and dev_signs.h5."""
     x, y = read_images([item for items in items_per_dir for item in items])
-    return [Output(TRAIN_FILE, "train", *shuffled(x, y, seed), " + ".join(map(str, train_dirs)), None)]
+    out = [Output(TRAIN_FILE, "train", *shuffled(x, y, seed), " + ".join(map(str, train_dirs)), None)]
+    if has_dev_split(train_dirs):
+        n = len(items_per_dir[0])
+        out.append(Output(TRAIN_MINUS_DEV_FILE, "train", *shuffled(x[:n], y[:n], seed),
+                          str(train_dirs[0]), None))
+        out.append(Output(DEV_FILE, "dev", *shuffled(x[n:], y[n:], seed),
+                          str(train_dirs[1]), None))
+    return out
 
 
-def test_output(test_h5, test_dir, test_items, seed):
+def output_of_test_set(test_h5, test_dir, test_items, seed):
     """The Output of test_signs.h5: the course's file copied unchanged, or built from test_signs/."""
     if test_h5:
         y = h5.load_split(test_h5, "test").y  # validated before it is copied
@@ -134,7 +152,7 @@ def write_outputs(out_dir, outputs, info):
 
 
 def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print):
-    """Build ``out_dir``/train_signs.h5 and test_signs.h5 from the SIGNS tree ``src``.
+    """Build ``out_dir``/train_signs.h5, test_signs.h5 (and the dev split) from the SIGNS tree ``src``.
 
     Returns the manifest dict. Skips the work (and says so) when the manifest shows the same
     source already built, unless ``force``.
@@ -149,7 +167,8 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     test_items = [] if test_h5 else list_images(test_dir)
     sources = [p for items in items_per_dir + [test_items] for p, _ in items] + ([test_h5] if test_h5 else [])
     source_fp = fingerprint(sources) + f"-seed{seed}"
-    if not force and is_up_to_date(out_dir, source_fp, SIGNS_FILES):
+    names = SIGNS_FILES if has_dev_split(train_dirs) else (TRAIN_FILE, TEST_FILE)
+    if not force and is_up_to_date(out_dir, source_fp, names):
         log(f"{out_dir}: up to date with {src} (use --force to rebuild)")
         return manifest.read(out_dir)
 
@@ -158,7 +177,7 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     outputs = training_outputs(train_dirs, items_per_dir, seed)
     if test_items:
         log(f"reading {len(test_items)} test images from {test_dir.name} ...")
-    outputs.append(test_output(test_h5, test_dir, test_items, seed))
+    outputs.append(output_of_test_set(test_h5, test_dir, test_items, seed))
     check_classes(outputs)
     info = {"source": str(src), "source_fingerprint": source_fp, "shuffle_seed": seed,
             "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
@@ -167,4 +186,15 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
         e = doc["files"][o.name]
         log(f"wrote {out_dir / o.name}: {e['examples']} examples, per class "
             f"{list(e['class_counts'].values())}, sha256 {e['sha256'][:12]}... ({e['provenance']})")
+    if not has_dev_split(train_dirs):
+        remove_stale_dev_split(out_dir, log)
     return doc
+
+
+def remove_stale_dev_split(out_dir, log):
+    """A source without val_signs/ has no dev split: remove one an earlier build left (it came
+    from other photos than the train_signs.h5 just written)."""
+    for name in (TRAIN_MINUS_DEV_FILE, DEV_FILE):
+        if (out_dir / name).is_file():
+            (out_dir / name).unlink()
+            log(f"removed {out_dir / name}: this source has no val_signs/, so no dev split")

@@ -14,7 +14,7 @@ from tf1_course.errors import DataError
 def build_parser():
     p = Parser(prog="tf1-course data", description="Build or fetch the SIGNS h5 files.")
     sub = p.add_subparsers(dest="action", required=True, metavar="{build,fetch,info}")
-    b = sub.add_parser("build", help="build datasets/*.h5 from a SIGNS JPEG tree")
+    b = sub.add_parser("build", help="build datasets/*.h5 (and the dev split) from a SIGNS JPEG tree")
     b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see README)")
     b.add_argument("--test-h5", help="the course's test_signs.h5 to use unchanged as the test set")
     b.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
@@ -27,7 +27,7 @@ def build_parser():
     f.add_argument("--sha256", action="append", metavar="NAME=HEX",
                    help="expected sha256 of a file instead of the course's (repeatable)")
     f.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
-    i = sub.add_parser("info", help="show the data set, its provenance and manifest")
+    i = sub.add_parser("info", help="show the data set, its dev split, provenance and manifest")
     i.add_argument("--out", help="data folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     return p
 
@@ -52,13 +52,20 @@ def run(args):
 
 
 def show_info(out):
-    """Print the splits of ``out`` (shapes, per-class counts) and the provenance of its files."""
+    """Print the splits of ``out`` (shapes, per-class counts), the dev split and the provenance."""
     from tf1_course.data import h5
 
     train, test = h5.load_dataset(out)
     print(f"{out}: train {train.x.shape} test {test.x.shape} classes {train.classes.tolist()}")
-    for name, s in (("train", train), ("test", test)):
+    splits = [("train", train), ("test", test)]
+    has_dev = all((out / n).is_file() for n in (paths.TRAIN_MINUS_DEV_FILE, paths.DEV_FILE))
+    if has_dev:
+        splits += zip(("train_minus_dev", "dev"), h5.load_tuning_split(out))
+    for name, s in splits:
         print(f"  {name}: {len(s.y)} examples, per class {h5.class_counts(s.y, len(s.classes))}")
+    if not has_dev:
+        print("  dev split: none (`tf1-course data build` makes one from the SIGNS photos; "
+              "a fetched course data set has none)")
     print("  provenance: " + ", ".join(f"{k} {v}" for k, v in manifest.provenance(out).items()))
     for name, e in (manifest.read(out) or {}).get("files", {}).items():
         print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")

@@ -1,10 +1,20 @@
 """The course's h5 schema for SIGNS, read and written exactly, and checked on every load.
 
-A file for split ``train`` (resp. ``test``) holds:
+A file for split ``train`` (resp. ``test``, ``dev``) holds:
 
 - ``train_set_x``  uint8 - [m, 64, 64, 3]  RGB images
 - ``train_set_y``  int64 - [m]             labels 0..5 (the number of fingers shown)
 - ``list_classes`` int64 - [6]             0, 1, ..., 5
+
+The data directory holds the course's two files and, after ``tf1-course data build``, a split of
+the training photos for tuning hyperparameters without looking at the test set:
+
+- ``train_signs.h5`` (split ``train``, 1080) and ``test_signs.h5`` (``test``, 120):
+  :func:`load_dataset`, the course's ``load_dataset()``
+- ``train_minus_dev_signs.h5`` (split ``train``, the 864 photos of ``train_signs/``) and
+  ``dev_signs.h5`` (split ``dev``, the 216 of ``val_signs/``): :func:`load_tuning_split`.
+  Together they are exactly the photos of ``train_signs.h5``. A fetched course data set has no
+  dev split (the course's train file does not say which photos came from where).
 """
 
 from collections import namedtuple
@@ -13,7 +23,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from tf1_course.data.paths import TEST_FILE, TRAIN_FILE
+from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.errors import DataError
 from tf1_course.fileio import atomic_path
 
@@ -110,3 +120,16 @@ def load_dataset(data_dir):
         raise DataError(f"{data_dir}: train has {len(train.classes)} classes, test {len(test.classes)}")
     return train, test
 
+
+def load_tuning_split(data_dir):
+    """The dev split of the training photos. Returns (train_minus_dev, dev) Splits."""
+    data_dir = Path(data_dir)
+    absent = [n for n in (TRAIN_MINUS_DEV_FILE, DEV_FILE) if not (data_dir / n).is_file()]
+    if absent:
+        raise DataError(f"{data_dir}: no dev split ({', '.join(absent)} absent): build it from the "
+                        f"SIGNS photos with `tf1-course data build` (a fetched course data set has none)")
+    train = load_split(data_dir / TRAIN_MINUS_DEV_FILE, "train")
+    dev = load_split(data_dir / DEV_FILE, "dev")
+    if len(train.classes) != len(dev.classes):
+        raise DataError(f"{data_dir}: train_minus_dev has {len(train.classes)} classes, dev {len(dev.classes)}")
+    return train, dev
