@@ -8,6 +8,7 @@ import pytest
 
 from tf1_course import basics
 from tf1_course.cli import main as cli_main
+from tf1_course.data.prepare import convert_to_one_hot
 
 # The lecture's "Training a Network" output, as printed (float32).
 TRAINING_RESULTS = ["0.9", "8.54", "13.124001", "15.874401", "17.52464", "18.514786",
@@ -75,6 +76,7 @@ def test_one_hot_matrix_puts_examples_in_columns():
     got = basics.one_hot_matrix(labels, 4)
     assert got.shape == (4, 6) and got.dtype == np.float32
     np.testing.assert_array_equal(got, np.eye(4)[labels].T)
+    np.testing.assert_array_equal(got, convert_to_one_hot(labels, 4))  # the NumPy twin agrees
 
 
 def test_ones_and_zeros():

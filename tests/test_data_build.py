@@ -1,6 +1,12 @@
+import errno
+import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 
+import h5py
 import numpy as np
 import pytest
 
@@ -9,6 +15,7 @@ from tf1_course.data import build, h5
 from tf1_course.data.cli import main as data_main
 from tf1_course.errors import DataError
 from tf1_course.fileio import read_json, sha256
+from tf1_course.images import load_image
 
 
 def test_build_merges_val_into_train_and_builds_test(signs_tree, tmp_path):
@@ -124,3 +131,175 @@ def test_build_without_a_source_keeps_an_existing_valid_data_set(monkeypatch, tm
     assert data_main(["build", "--out", str(tmp_path / "fetched")]) == 0
     assert "keeping the valid data set" in capsys.readouterr().out
     assert sha256(tmp_path / "fetched" / "train_signs.h5") == before
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _rows(split):
+    """The examples of a split as a sorted list of (label, image bytes): order-free comparison."""
+    return sorted((int(label), x.tobytes()) for x, label in zip(split.x, split.y))
+
+
+def test_dev_split_is_val_signs_and_train_is_unchanged(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    doc = build.build(signs_tree, out, log=lambda *_: None)
+    train, test = h5.load_dataset(out)
+    rest, dev = h5.load_tuning_split(out)
+    assert (len(rest.y), len(dev.y)) == (18, 6)  # train_signs/ 3 per class, val_signs/ 1
+    assert sorted(_rows(rest) + _rows(dev)) == _rows(train)  # the same photos, split in two
+    val = build.read_images(build.list_images(signs_tree / "val_signs"))
+    assert sorted(zip(val[1].tolist(), (x.tobytes() for x in val[0]))) == _rows(dev)
+    with h5py.File(out / "dev_signs.h5") as f:
+        assert sorted(f.keys()) == ["dev_set_x", "dev_set_y", "list_classes"]
+    assert set(doc["files"]) == {"train_signs.h5", "test_signs.h5", "train_minus_dev_signs.h5", "dev_signs.h5"}
+    assert doc["files"]["dev_signs.h5"]["provenance"] == "rebuilt-from-jpegs"
+    # train_signs.h5 is what it always was: all photos, train_signs/ then val_signs/, one seeded shuffle
+    items = build.list_images(signs_tree / "train_signs") + build.list_images(signs_tree / "val_signs")
+    order = np.random.RandomState(build.SHUFFLE_SEED).permutation(len(items))
+    np.testing.assert_array_equal(train.x, np.stack([load_image(items[i][0]) for i in order]))
+    np.testing.assert_array_equal(train.y, [items[i][1] for i in order])
+
+
+def test_an_older_build_without_the_dev_split_is_not_up_to_date(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    doc = read_json(out / "manifest.json")
+    for name in ("dev_signs.h5", "train_minus_dev_signs.h5"):
+        (out / name).unlink()
+        del doc["files"][name]
+    (out / "manifest.json").write_text(json.dumps(doc))
+    said = []
+    build.build(signs_tree, out, log=said.append)
+    assert not any("up to date" in s for s in said)
+    assert len(h5.load_tuning_split(out)[1].y) == 6
+
+
+def test_without_val_signs_there_is_no_dev_split(signs_tree, tmp_path, capsys):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    shutil.rmtree(signs_tree / "val_signs")
+    said = []
+    doc = build.build(signs_tree, out, log=said.append)
+    assert set(doc["files"]) == {"train_signs.h5", "test_signs.h5"}
+    assert not (out / "dev_signs.h5").exists() and any("no val_signs/" in s for s in said)
+    with pytest.raises(DataError, match=r"no dev split .*`tf1-course data build`.*fetched course data set has none"):
+        h5.load_tuning_split(out)
+    assert data_main(["info", "--out", str(out)]) == 0
+    assert "dev split: none" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("keep_test", [False, True])
+def test_a_set_missing_classes_is_refused_in_one_line(tmp_path, capsys, keep_test):
+    tree = make_signs_tree(tmp_path / "src", per_class=(2, 1, 1))
+    for folder in ("train_signs", "val_signs") + (() if keep_test else ("test_signs",)):
+        for p in (tree / folder).iterdir():
+            if not p.name.startswith("0_"):
+                p.unlink()
+    if keep_test:  # only the test set lacks class 4
+        for p in (tree / "test_signs").glob("4_*"):
+            p.unlink()
+        for folder in ("train_signs", "val_signs"):
+            shutil.copytree(make_signs_tree(tmp_path / f"full{folder}") / folder, tree / folder,
+                            dirs_exist_ok=True)
+    assert data_main(["build", "--from", str(tree), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1
+    expected = "test_signs.h5 would have no images of class 4" if keep_test else \
+        "train_signs.h5 would have no images of class 1, 2, 3, 4, 5"
+    assert expected in line[0] and "nothing was written" in line[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_full_disk_is_one_line_and_leaves_the_previous_build(signs_tree, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    before = _snapshot(out)
+    write = h5.write_split_at
+
+    def fill_the_disk(tmp, split, *args, **kwargs):  # the last file does not fit
+        write(tmp, split, *args, **kwargs)
+        if kwargs["name"].name == "test_signs.h5":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(h5, "write_split_at", fill_the_disk)
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(out), "--force"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1 and f"{out}: the disk is full" in line[0] and "nothing was written" in line[0]
+    assert _snapshot(out) == before  # train_signs.h5 not replaced, manifest not updated, no .part
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 256 kB tmpfs (needs root and CAP_SYS_ADMIN; skipped otherwise)."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_real_full_disk(signs_tree, small_tmpfs, capsys):
+    out = small_tmpfs / "out"
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(out)]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1 and "the disk is full" in line[0]
+    assert list(out.iterdir()) == []
+
+
+def test_unwritable_folder_is_one_line_saying_what_to_do(signs_tree, tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert data_main(["build", "--from", str(signs_tree), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1
+    assert f"is not writable by uid {os.getuid()}" in line[0]
+    assert "--user $(id -u):$(id -g), or choose a writable --out" in line[0]
+
+
+def test_a_really_read_only_folder(signs_tree, tmp_path):
+    """chmod 555; as root (which writes anywhere) the command runs without CAP_DAC_OVERRIDE."""
+    folder = tmp_path / "host"
+    folder.mkdir()
+    folder.chmod(0o555)
+    cmd = [sys.executable, "-m", "tf1_course", "data", "build", "--from", str(signs_tree), "--out", str(folder)]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: cannot drop the right to write anywhere")
+        cmd = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    folder.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{folder} is not writable by uid {os.getuid()}" in lines[0]
+    assert list(folder.iterdir()) == []
+
+
+def test_provenance_follows_the_files_on_disk(signs_tree, tmp_path):
+    from tf1_course import data
+
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    assert data.provenance(out) == {"train": "rebuilt-from-jpegs", "test": "rebuilt-from-jpegs",
+                                    "train_minus_dev": "rebuilt-from-jpegs", "dev": "rebuilt-from-jpegs",
+                                    "football": "missing"}
+    h5.write_split(out / "train_signs.h5", "train", np.stack([sign_image(c, 0) for c in range(6)]), np.arange(6))
+    assert data.provenance(out)["train"] == "unverified"  # changed since the build wrote it
+
+
+def test_a_build_keeps_what_a_fetch_recorded_of_other_files(signs_tree, tmp_path):
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    (out / "data.mat").write_bytes(b"football")
+    doc = read_json(out / "manifest.json")
+    doc["files"]["data.mat"] = {"sha256": sha256(out / "data.mat"), "origin": "http://x/data.mat"}
+    (out / "manifest.json").write_text(json.dumps(doc))
+    assert "data.mat" in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]
+    (out / "data.mat").write_bytes(b"changed")  # no longer what was recorded: dropped
+    assert "data.mat" not in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import shared_path
 from tf1_course import predict, train
+from tf1_course import data
 from tf1_course.data import build, h5
 from tf1_course.fileio import read_json, sha256
 
@@ -27,6 +28,21 @@ def test_build_from_the_real_tree(real_data):
     assert np.bincount(train_set.y).tolist() == [180] * 6
     assert np.bincount(test_set.y).tolist() == [20] * 6
     assert sha256(real_data / "test_signs.h5") == COURSE_TEST_SHA256
+
+
+def test_the_dev_split_of_the_real_tree(real_data):
+    train_set, _ = h5.load_dataset(real_data)
+    rest, dev = h5.load_tuning_split(real_data)
+    assert rest.x.shape == (864, 64, 64, 3) and dev.x.shape == (216, 64, 64, 3)
+    assert min(h5.class_counts(dev.y)) > 0 and min(h5.class_counts(rest.y)) > 0
+
+    def rows(s):
+        return sorted((int(label), x.tobytes()) for x, label in zip(s.x, s.y))
+
+    assert sorted(rows(rest) + rows(dev)) == rows(train_set)  # the same 1080 photos, in two parts
+    assert data.provenance(real_data) == {"train": "rebuilt-from-jpegs", "test": "course",
+                                          "train_minus_dev": "rebuilt-from-jpegs",
+                                          "dev": "rebuilt-from-jpegs", "football": "missing"}
 
 
 def test_train_a_few_epochs_cost_falls_and_predict_a_real_photo(real_data, tmp_path, capsys):

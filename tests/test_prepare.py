@@ -20,13 +20,6 @@ def test_convert_to_one_hot():
                                       [0, 1, 0, 0, 1, 0], [0, 0, 1, 0, 0, 0]])
 
 
-def test_one_hot_matrix_tf_matches_numpy():
-    labels = np.array([1, 2, 3, 0, 2, 1])
-    tf_one_hot = prepare.one_hot_matrix(labels, 4)
-    assert tf_one_hot.shape == (4, 6)
-    np.testing.assert_array_equal(tf_one_hot, prepare.convert_to_one_hot(labels, 4))
-
-
 def test_permutation_is_the_course_global_seed_permutation():
     np.random.seed(7)
     expected = np.random.permutation(100)

@@ -20,7 +20,6 @@ from tf1_course import device as devices
 from tf1_course.device import DEVICES
 
 from tf1_course.command import Parser, run_main
-from tf1_course.data.prepare import one_hot_matrix  # the course's tf.one_hot(labels, C, axis=0)
 from tf1_course.errors import UsageError
 
 QUADRATIC = [[1.0], [-10.0], [25.0]]  # J(w) = w^2 - 10w + 25 = (w - 5)^2, minimum at w = 5
@@ -124,6 +123,18 @@ def cost(logits, labels, config=None):
         loss = tf.nn.sigmoid_cross_entropy_with_logits(logits=z, labels=y)
         with tf.Session(config=config) as sess:
             return sess.run(loss, feed_dict={z: logits, y: labels})
+
+
+def one_hot_matrix(labels, C, config=None):
+    """The course's ``tf.one_hot(labels, C, axis=0)``: int [m] -> float32 [C, m].
+
+    Entry (i, j) is 1 where example j has label i (examples are columns).
+    """
+    tf = _tf()
+    with tf.Graph().as_default():
+        one_hot = tf.one_hot(labels, tf.constant(C, name="C"), axis=0)
+        with tf.Session(config=config) as sess:
+            return sess.run(one_hot)
 
 
 def ones(shape, config=None):

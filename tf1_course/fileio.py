@@ -1,11 +1,15 @@
 """Atomic file writes: a reader (or a crash) never sees a half-written file."""
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+from tf1_course.errors import DataError
 
 
 @contextlib.contextmanager
@@ -14,18 +18,32 @@ def atomic_path(path):
 
     On any exception (Ctrl-C included) the temporary file is removed and ``path`` is untouched.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
+    with atomic_paths([path]) as (tmp,):
+        yield tmp
+
+
+@contextlib.contextmanager
+def atomic_paths(paths):
+    """:func:`atomic_path` for several files that belong together: yields their temporary paths.
+
+    Nothing is renamed until the block succeeds, so a failure in any file (a full disk, a bad
+    download, Ctrl-C) removes every temporary file and leaves all of ``paths`` untouched.
+    """
+    paths, tmps = [Path(p) for p in paths], []
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(fd)
+            tmps.append(Path(tmp))
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
+        yield list(tmps)
+        for tmp, path in zip(tmps, paths):  # renames need no space: once all is written, they succeed
+            os.replace(tmp, path)
+    finally:
+        for tmp in tmps:  # what was not renamed (after a success: nothing)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def _umask():
@@ -34,13 +52,51 @@ def _umask():
     return mask
 
 
+def check_writable(folder, option="--out"):
+    """A DataError if files cannot be created in ``folder`` (or, when it does not exist yet, in
+    the folder that would hold it). Run before long work, so that fails at once, in one line."""
+    folder = Path(folder)
+    probe = next((p for p in (folder, *folder.parents) if p.is_dir()), Path("."))
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as e:
+        raise DataError(write_failure(e, folder, option)) from None
+
+
+def write_failure(err, folder, option="--out"):
+    """One line saying why writing into ``folder`` failed (an OSError) and what to do about it."""
+    code = getattr(err, "errno", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return (f"{folder}: the disk is full ({_free(folder)} free, not enough); nothing was "
+                f"written: free some space or choose another {option}")
+    if code in (errno.EACCES, errno.EPERM):
+        return (f"{folder} is not writable by uid {os.getuid()}: fix its permissions, run the "
+                f"container with --user $(id -u):$(id -g), or choose a writable {option}")
+    if code == errno.EROFS:
+        return f"{folder} is on a read-only file system: choose a writable {option}"
+    reason = os.strerror(code) if code else str(err).splitlines()[0]
+    return f"{folder}: cannot write ({reason}); nothing was written"
+
+
+def _free(folder):
+    for p in (Path(folder), *Path(folder).parents):
+        with contextlib.suppress(OSError):
+            return f"{shutil.disk_usage(p).free / 1e6:.1f} MB"
+    return "unknown"
+
+
 def write_text(path, text):
     with atomic_path(path) as tmp:
         tmp.write_text(text)
 
 
+def json_text(obj):
+    return json.dumps(obj, indent=2, sort_keys=True) + "\n"
+
+
 def write_json(path, obj):
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    write_text(path, json_text(obj))
 
 
 def read_json(path):

@@ -1,47 +1,43 @@
-"""``tf1-course data build``: the SIGNS JPEG tree -> datasets/train_signs.h5 and test_signs.h5.
+"""``tf1-course data build``: the SIGNS JPEG tree -> the course's h5 files and a dev split.
 
 The course ships train_signs.h5 (1080 images) and test_signs.h5 (120). Here the training file is
 rebuilt from the 64x64 JPEGs: ``train_signs/`` + ``val_signs/`` (864 + 216 = the course's 1080),
 read with :func:`tf1_course.images.load_image` (the same function predict uses), in a fixed seeded
 shuffle. The test set is the course's own ``test_signs.h5``, copied unchanged, when it is given
 (``--test-h5``) or found beside the tree; otherwise it is built from ``test_signs/`` the same way.
-Files are written atomically, then ``manifest.json`` records sha256 and class counts.
+
+With ``val_signs/`` the build also writes a split for tuning: ``dev_signs.h5`` (its 216 photos,
+split ``dev``) and ``train_minus_dev_signs.h5`` (the 864 of ``train_signs/``), each in its own
+seeded shuffle; ``train_signs.h5`` is the same file with or without them.
+
+Every file must hold all 6 classes. All files and ``manifest.json`` (sha256, class counts,
+provenance) are written to temporary files first and renamed into place only when every one of
+them is complete: a failure (a bad photo, a full disk, Ctrl-C) leaves the folder as it was.
 """
 
 import datetime
 import hashlib
 import re
 import shutil
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 
-from tf1_course.data import h5
-from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE
+from tf1_course.data import h5, manifest
+from tf1_course.data.paths import (DEV_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE,
+                                   find_tree)
 from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path, read_json, sha256, write_json
+from tf1_course.fileio import atomic_paths, check_writable, json_text, sha256, write_failure
+from tf1_course.images import load_image
 
 NAME_RE = re.compile(r"^(\d+)_IMG_.+\.jpe?g$", re.IGNORECASE)  # {label}_IMG_{id}.jpg, spaces allowed
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 SHUFFLE_SEED = 1
-
-
-def find_tree(src):
-    """Locate the parts of a SIGNS source. Returns (train_dirs, test_dir or None, test_h5 or None).
-
-    ``src`` holds ``train_signs/`` (``val_signs/`` and ``test_signs/`` optional), or holds
-    ``64x64_SIGNS/`` with them inside; a ``test_signs.h5`` in either folder is the course's test set.
-    """
-    src = Path(src)
-    if not src.is_dir():
-        raise DataError(f"{src}: not a directory")
-    root = src / "64x64_SIGNS" if (src / "64x64_SIGNS").is_dir() else src
-    if not (root / "train_signs").is_dir():
-        raise DataError(f"{src}: no train_signs/ folder (nor 64x64_SIGNS/train_signs/)")
-    train_dirs = [root / d for d in ("train_signs", "val_signs") if (root / d).is_dir()]
-    test_dir = root / "test_signs" if (root / "test_signs").is_dir() else None
-    test_h5 = next((p for p in (src / TEST_FILE, root / TEST_FILE) if p.is_file()), None)
-    return train_dirs, test_dir, test_h5
+SIGNS_FILES = (TRAIN_FILE, TEST_FILE, TRAIN_MINUS_DEV_FILE, DEV_FILE)  # what a build owns
+# One file to write: x, y for an h5 split, or copy_from (the course's test file, copied unchanged);
+# origin: the folder(s) or file it comes from
+Output = namedtuple("Output", ["name", "split", "x", "y", "origin", "copy_from"])
 
 
 def list_images(folder):
@@ -62,14 +58,17 @@ def list_images(folder):
     return out
 
 
-def read_images(items, seed=SHUFFLE_SEED):
-    """Load [(path, label)] in a seeded shuffle. Returns (x uint8 [m,64,64,3], y int64 [m])."""
-    from tf1_course.images import load_image
-
-    order = np.random.RandomState(seed).permutation(len(items))
-    x = np.stack([load_image(items[i][0]) for i in order])
-    y = np.array([items[i][1] for i in order], dtype=np.int64)
+def read_images(items):
+    """Load [(path, label)] in that order. Returns (x uint8 [m,64,64,3], y int64 [m])."""
+    x = np.stack([load_image(path) for path, _ in items])
+    y = np.array([label for _, label in items], dtype=np.int64)
     return x, y
+
+
+def shuffled(x, y, seed=SHUFFLE_SEED):
+    """(x, y) in the fixed order of ``RandomState(seed).permutation(m)``."""
+    order = np.random.RandomState(seed).permutation(len(y))
+    return x[order], y[order]
 
 
 def fingerprint(paths):
@@ -81,19 +80,79 @@ def fingerprint(paths):
     return h.hexdigest()
 
 
-def is_up_to_date(out_dir, source_fp):
-    """True when out_dir holds files this exact source built and they are unchanged."""
+def is_up_to_date(out_dir, source_fp, names):
+    """True when out_dir holds the files ``names`` this exact source built, all unchanged."""
     out_dir = Path(out_dir)
     try:
-        manifest = read_json(out_dir / MANIFEST_FILE)
-        return manifest.get("source_fingerprint") == source_fp and all(
-            sha256(out_dir / name) == entry["sha256"] for name, entry in manifest["files"].items())
-    except (OSError, ValueError, KeyError, TypeError):
+        doc = manifest.read(out_dir) or {}
+        return doc.get("source_fingerprint") == source_fp and set(names) <= set(doc["files"]) and all(
+            sha256(out_dir / name) == e["sha256"] for name, e in doc["files"].items())
+    except (OSError, KeyError, TypeError):
         return False
 
 
+def has_dev_split(train_dirs):
+    """A dev split is made when the training photos come as train_signs/ + val_signs/."""
+    return [d.name for d in train_dirs] == ["train_signs", "val_signs"]
+
+
+def training_outputs(train_dirs, items_per_dir, seed):
+    """Read the training photos once; the Outputs of train_signs.h5 and, with a dev split
+    (:func:`has_dev_split`), of train_minus_dev_signs.h5 and dev_signs.h5."""
+    x, y = read_images([item for items in items_per_dir for item in items])
+    out = [Output(TRAIN_FILE, "train", *shuffled(x, y, seed), " + ".join(map(str, train_dirs)), None)]
+    if has_dev_split(train_dirs):
+        n = len(items_per_dir[0])
+        out.append(Output(TRAIN_MINUS_DEV_FILE, "train", *shuffled(x[:n], y[:n], seed),
+                          str(train_dirs[0]), None))
+        out.append(Output(DEV_FILE, "dev", *shuffled(x[n:], y[n:], seed),
+                          str(train_dirs[1]), None))
+    return out
+
+
+def output_of_test_set(test_h5, test_dir, test_items, seed):
+    """The Output of test_signs.h5: the course's file copied unchanged, or built from test_signs/."""
+    if test_h5:
+        y = h5.load_split(test_h5, "test").y  # validated before it is copied
+        return Output(TEST_FILE, "test", None, y, str(test_h5), test_h5)
+    x, y = shuffled(*read_images(test_items), seed)
+    return Output(TEST_FILE, "test", x, y, str(test_dir), None)
+
+
+def check_classes(outputs):
+    """A DataError naming the first file that would lack a class, and which classes."""
+    for o in outputs:
+        missing = h5.missing_classes(o.y)
+        if missing:
+            raise DataError(f"{o.name} would have no images of class {', '.join(map(str, missing))} "
+                            f"(source: {o.origin}): every split needs all {h5.NUM_CLASSES} classes; "
+                            f"nothing was written")
+
+
+def write_outputs(out_dir, outputs, info):
+    """Write every Output and the manifest (``info`` + the files) together. Returns the manifest."""
+    names = [o.name for o in outputs]
+    kept = manifest.kept_entries(out_dir, owned=SIGNS_FILES)
+    try:
+        with atomic_paths([out_dir / n for n in names] + [out_dir / MANIFEST_FILE]) as tmps:
+            files = {}
+            for o, tmp in zip(outputs, tmps):
+                if o.copy_from:
+                    shutil.copyfile(o.copy_from, tmp)
+                else:
+                    h5.write_split_at(tmp, o.split, o.x, o.y, name=out_dir / o.name)
+                how = "the course's file, copied unchanged" if o.copy_from else "built from JPEGs"
+                files[o.name] = manifest.entry(tmp, f"{o.origin} ({how})", built=o.copy_from is None,
+                                               counts=h5.class_counts(o.y), name=o.name)
+            doc = {**info, "files": {**kept, **files}}
+            tmps[-1].write_text(json_text(doc))
+    except OSError as e:
+        raise DataError(write_failure(e, out_dir)) from None
+    return doc
+
+
 def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print):
-    """Build ``out_dir``/train_signs.h5 and test_signs.h5 from the SIGNS tree ``src``.
+    """Build ``out_dir``/train_signs.h5, test_signs.h5 (and the dev split) from the SIGNS tree ``src``.
 
     Returns the manifest dict. Skips the work (and says so) when the manifest shows the same
     source already built, unless ``force``.
@@ -103,45 +162,39 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     test_h5 = Path(test_h5) if test_h5 else found_h5
     if test_h5 is None and test_dir is None:
         raise DataError(f"{src}: no test set (neither test_signs.h5 nor test_signs/); pass --test-h5")
-    train_items = [item for d in train_dirs for item in list_images(d)]
+    check_writable(out_dir)  # before the slow part
+    items_per_dir = [list_images(d) for d in train_dirs]
     test_items = [] if test_h5 else list_images(test_dir)
-    source_files = [p for p, _ in train_items + test_items] + ([test_h5] if test_h5 else [])
-    source_fp = fingerprint(source_files) + f"-seed{seed}"
-    if not force and is_up_to_date(out_dir, source_fp):
+    sources = [p for items in items_per_dir + [test_items] for p, _ in items] + ([test_h5] if test_h5 else [])
+    source_fp = fingerprint(sources) + f"-seed{seed}"
+    names = SIGNS_FILES if has_dev_split(train_dirs) else (TRAIN_FILE, TEST_FILE)
+    if not force and is_up_to_date(out_dir, source_fp, names):
         log(f"{out_dir}: up to date with {src} (use --force to rebuild)")
-        return read_json(out_dir / MANIFEST_FILE)
+        return manifest.read(out_dir)
 
-    log(f"reading {len(train_items)} training images from {', '.join(d.name for d in train_dirs)} ...")
-    x_train, y_train = read_images(train_items, seed)
-    if test_h5:
-        test = h5.load_split(test_h5, "test")  # validated before it is copied
-        y_test, test_origin = test.y, f"{test_h5} (the course's file, copied unchanged)"
-    else:
+    log(f"reading {sum(map(len, items_per_dir))} training images from "
+        f"{', '.join(d.name for d in train_dirs)} ...")
+    outputs = training_outputs(train_dirs, items_per_dir, seed)
+    if test_items:
         log(f"reading {len(test_items)} test images from {test_dir.name} ...")
-        x_test, y_test = read_images(test_items, seed)
-        test_origin = f"{test_dir} (built from JPEGs)"
+    outputs.append(output_of_test_set(test_h5, test_dir, test_items, seed))
+    check_classes(outputs)
+    info = {"source": str(src), "source_fingerprint": source_fp, "shuffle_seed": seed,
+            "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    doc = write_outputs(out_dir, outputs, info)
+    for o in outputs:
+        e = doc["files"][o.name]
+        log(f"wrote {out_dir / o.name}: {e['examples']} examples, per class "
+            f"{list(e['class_counts'].values())}, sha256 {e['sha256'][:12]}... ({e['provenance']})")
+    if not has_dev_split(train_dirs):
+        remove_stale_dev_split(out_dir, log)
+    return doc
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    h5.write_split(out_dir / TRAIN_FILE, "train", x_train, y_train)
-    if test_h5:
-        with atomic_path(out_dir / TEST_FILE) as tmp:
-            shutil.copyfile(test_h5, tmp)
-    else:
-        h5.write_split(out_dir / TEST_FILE, "test", x_test, y_test)
 
-    manifest = {
-        "source": str(src),
-        "source_fingerprint": source_fp,
-        "shuffle_seed": seed,
-        "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "files": {
-            TRAIN_FILE: h5.manifest_entry(out_dir / TRAIN_FILE, y_train,
-                               " + ".join(str(d) for d in train_dirs) + " (built from JPEGs)"),
-            TEST_FILE: h5.manifest_entry(out_dir / TEST_FILE, y_test, test_origin),
-        },
-    }
-    write_json(out_dir / MANIFEST_FILE, manifest)
-    for name, entry in manifest["files"].items():
-        log(f"wrote {out_dir / name}: {entry['examples']} examples, "
-            f"per class {list(entry['class_counts'].values())}, sha256 {entry['sha256'][:12]}...")
-    return manifest
+def remove_stale_dev_split(out_dir, log):
+    """A source without val_signs/ has no dev split: remove one an earlier build left (it came
+    from other photos than the train_signs.h5 just written)."""
+    for name in (TRAIN_MINUS_DEV_FILE, DEV_FILE):
+        if (out_dir / name).is_file():
+            (out_dir / name).unlink()
+            log(f"removed {out_dir / name}: this source has no val_signs/, so no dev split")

@@ -1,35 +1,38 @@
-"""``tf1-course data build|fetch|info``."""
+"""``tf1-course data build|fetch|info``.
+
+build, fetch and h5 are imported by the action that needs them: they load NumPy and h5py
+(about 0.1 s), which ``tf1-course data --help`` does not need.
+"""
 
 import sys
 
 from tf1_course.command import Parser, run_main
+from tf1_course.data import manifest, paths
+from tf1_course.errors import DataError
 
 
 def build_parser():
     p = Parser(prog="tf1-course data", description="Build or fetch the SIGNS h5 files.")
     sub = p.add_subparsers(dest="action", required=True, metavar="{build,fetch,info}")
-    b = sub.add_parser("build", help="build datasets/*.h5 from a SIGNS JPEG tree")
+    b = sub.add_parser("build", help="build datasets/*.h5 (and the dev split) from a SIGNS JPEG tree")
     b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see README)")
     b.add_argument("--test-h5", help="the course's test_signs.h5 to use unchanged as the test set")
     b.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     b.add_argument("--seed", type=int, default=1, help="seed of the fixed shuffle (default 1)")
     b.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    f = sub.add_parser("fetch", help="download the course's train/test h5 files")
-    f.add_argument("--url", help="base URL holding train_signs.h5 and test_signs.h5 "
+    f = sub.add_parser("fetch", help="download the course's train/test h5 files and data.mat")
+    f.add_argument("--url", help="base URL holding train_signs.h5, test_signs.h5 and data.mat "
                                  "(default: $TF1_COURSE_DATA_URL or a pinned public copy)")
     f.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
-    f.add_argument("--sha256", action="append", metavar="NAME=HEX", help="expected sha256 of a file")
-    f.add_argument("--allow-unverified", action="store_true",
-                   help="accept a file whose sha256 is not known (its hash is printed)")
+    f.add_argument("--sha256", action="append", metavar="NAME=HEX",
+                   help="expected sha256 of a file instead of the course's (repeatable)")
     f.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
-    i = sub.add_parser("info", help="show the built data set and its manifest")
+    i = sub.add_parser("info", help="show the data set, its dev split, provenance and manifest")
     i.add_argument("--out", help="data folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     return p
 
 
 def run(args):
-    from tf1_course.data import paths
-
     out = paths.data_dir(args.out)
     if args.action == "build":
         from tf1_course.data.build import build
@@ -42,30 +45,36 @@ def run(args):
     elif args.action == "fetch":
         from tf1_course.data.fetch import fetch, parse_sha_args
 
-        fetch(out, url=args.url, sha256=parse_sha_args(args.sha256),
-              allow_unverified=args.allow_unverified, timeout=args.timeout)
+        fetch(out, url=args.url, sha256=parse_sha_args(args.sha256), timeout=args.timeout)
     else:
-        from tf1_course.data import h5
-
-        train, test = h5.load_dataset(out)
-        print(f"{out}: train {train.x.shape} test {test.x.shape} classes {train.classes.tolist()}")
-        for name, s in (("train", train), ("test", test)):
-            counts = h5.class_counts(s.y, len(s.classes))
-            print(f"  {name}: per class {counts}")
-        from tf1_course.data.fetch import read_manifest
-
-        manifest = read_manifest(out)
-        if manifest:
-            for name, e in manifest["files"].items():
-                print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")
+        show_info(out)
     return 0
+
+
+def show_info(out):
+    """Print the splits of ``out`` (shapes, per-class counts), the dev split and the provenance."""
+    from tf1_course.data import h5
+
+    train, test = h5.load_dataset(out)
+    print(f"{out}: train {train.x.shape} test {test.x.shape} classes {train.classes.tolist()}")
+    splits = [("train", train), ("test", test)]
+    has_dev = all((out / n).is_file() for n in (paths.TRAIN_MINUS_DEV_FILE, paths.DEV_FILE))
+    if has_dev:
+        splits += zip(("train_minus_dev", "dev"), h5.load_tuning_split(out))
+    for name, s in splits:
+        print(f"  {name}: {len(s.y)} examples, per class {h5.class_counts(s.y, len(s.classes))}")
+    if not has_dev:
+        print("  dev split: none (`tf1-course data build` makes one from the SIGNS photos; "
+              "a fetched course data set has none)")
+    print("  provenance: " + ", ".join(f"{k} {v}" for k, v in manifest.provenance(out).items()))
+    for name, e in (manifest.read(out) or {}).get("files", {}).items():
+        print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")
 
 
 def _default_source(out):
     """The searched-for SIGNS source; None (after saying so) when there is none but ``out``
     already holds a valid data set, e.g. one `data fetch` downloaded."""
-    from tf1_course.data import h5, paths
-    from tf1_course.errors import DataError
+    from tf1_course.data import h5
 
     try:
         return paths.find_source()

@@ -1,15 +1,28 @@
-"""``tf1-course data fetch``: download the course's h5 files, for users without the JPEG tree.
+"""``tf1-course data fetch``: download the course's own files, for users without the JPEG tree.
 
-Each file is streamed into a temporary file beside its destination, its sha256 checked against the
-expected value, its schema validated, and only then renamed into place: a failed, interrupted or
-corrupt download never leaves a partial file behind, and never replaces a good one.
+The files are ``train_signs.h5``, ``test_signs.h5`` (the SIGNS data set) and ``data.mat`` (the
+regularization lab's football data), all into the data directory. Each is streamed into a
+temporary file and checked, in this order:
 
-The expected sha256 of a file comes from, in order: ``--sha256 NAME=HEX``; ``SHA256SUMS`` at the
-base URL (the ``sha256sum`` format); the table below (the course's published test file). A file
-with no expected hash is refused unless ``--allow-unverified`` is given, and then its hash is
-printed and recorded in the manifest.
+1. not a Git LFS pointer (what a plain raw URL of an LFS-tracked file serves: ~130 bytes of text);
+2. its size and sha256 against the expected ones;
+3. its content (the h5 schema, the football arrays).
+
+Only when all three files pass are they renamed into place, with ``manifest.json``: a failed,
+interrupted or corrupt download, or a full disk, leaves the folder as it was.
+
+The expected sha256 of a file comes from, in order: ``--sha256 NAME=HEX``; ``SHA256SUMS`` at a
+``--url`` base (the ``sha256sum`` format); the course's published digests and sizes
+(:data:`tf1_course.data.manifest.COURSE_FILES`). The manifest's ``provenance`` says ``course``
+only for a file whose sha256 is the course's.
+
+Without ``--url`` (or ``$TF1_COURSE_DATA_URL``) the files come from a public copy of the course
+pinned to a commit (:data:`DEFAULT_URLS`): the LFS-tracked ones through GitHub's media URLs, which
+serve the real bytes. The LFS pointers at that commit name exactly the course's digests.
 """
 
+import datetime
+import hashlib
 import http.client
 import os
 import urllib.error
@@ -17,25 +30,49 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tf1_course.data import h5
-from tf1_course.data.paths import MANIFEST_FILE, TEST_FILE, TRAIN_FILE
+from tqdm import tqdm
+
+from tf1_course.data import h5, manifest
+from tf1_course.data.paths import FOOTBALL_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE
 from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path, read_json, write_json
+from tf1_course.fileio import atomic_paths, check_writable, json_text, write_failure
 
 URL_ENV = "TF1_COURSE_DATA_URL"
-# A public copy of the course's two SIGNS files, pinned to a commit so the bytes cannot change.
-DEFAULT_BASE_URL = ("https://github.com/itsayushthada/Residual-Networks/raw/"
-                    "e7f3097c4126cc2ab670e057ed24c284cb664e15/datasets/")
-KNOWN_SHA256 = {
-    TEST_FILE: "539fb746ed9e947eb244cfca73f4d1b03f9bf5524d609eeed2cd76ddb1b179be",
+_REPO = "amanchadha/coursera-deep-learning-specialization"
+_COMMIT = "3f055e4a8db0d76efbfb6f5a0e7e854535a3e2ec"
+_MEDIA = f"https://media.githubusercontent.com/media/{_REPO}/{_COMMIT}/"  # LFS-tracked files
+_RAW = f"https://raw.githubusercontent.com/{_REPO}/{_COMMIT}/"  # files stored in git itself
+_C2 = "C2 - Improving Deep Neural Networks Hyperparameter tuning, Regularization and Optimization/"
+DEFAULT_URLS = {
+    # the course's SIGNS training file; Course 4 Week 1 ships the same file (same sha256)
+    TRAIN_FILE: _MEDIA + urllib.parse.quote("C4 - Convolutional Neural Networks/Week 1/datasets/train_signs.h5"),
+    TEST_FILE: _RAW + urllib.parse.quote(_C2 + "Week 3/datasets/test_signs.h5"),
+    FOOTBALL_FILE: _MEDIA + urllib.parse.quote(_C2 + "Week 1/Regularization/datasets/data.mat"),
 }
-FILES = {TRAIN_FILE: "train", TEST_FILE: "test"}
+FILES = (TRAIN_FILE, TEST_FILE, FOOTBALL_FILE)
+SPLITS = {TRAIN_FILE: "train", TEST_FILE: "test"}
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 CHUNK = 1 << 16
 
 
-def base_url(override=None):
-    url = override or os.environ.get(URL_ENV) or DEFAULT_BASE_URL
-    return url if url.endswith("/") else url + "/"
+def file_urls(base=None):
+    """{name: URL}: ``base`` (or ``$TF1_COURSE_DATA_URL``) + name, else :data:`DEFAULT_URLS`."""
+    base = base or os.environ.get(URL_ENV)
+    if not base:
+        return dict(DEFAULT_URLS)
+    base = base if base.endswith("/") else base + "/"
+    return {name: urllib.parse.urljoin(base, name) for name in FILES}
+
+
+def expected_files(base=None, overrides=None, timeout=60):
+    """{name: (sha256, size or None, where the hash comes from)} for every file to fetch."""
+    out = {name: (c.sha256, c.size, "the course's published digest")
+           for name, c in manifest.COURSE_FILES.items() if name in FILES}
+    base = base or os.environ.get(URL_ENV)
+    for source, sums in (("SHA256SUMS", published_sums(base, timeout) if base else {}),
+                         ("--sha256", overrides or {})):
+        out.update({name: (digest, None, source) for name, digest in sums.items() if name in FILES})
+    return out
 
 
 def _open(url, timeout):
@@ -50,6 +87,7 @@ def _open(url, timeout):
 
 def published_sums(base, timeout):
     """{name: sha256} from BASE/SHA256SUMS, or {} when the server has none."""
+    base = base if base.endswith("/") else base + "/"
     try:
         with urllib.request.urlopen(base + "SHA256SUMS", timeout=timeout) as r:
             text = r.read().decode("utf-8", "replace")
@@ -63,17 +101,17 @@ def published_sums(base, timeout):
     return sums
 
 
-def download(url, dest, expected_sha256=None, timeout=60, progress=True):
-    """Stream ``url`` to ``dest`` atomically; verify sha256 (when given). Returns the sha256."""
-    import hashlib
+def download(url, dest, timeout=60, progress=True):
+    """Stream ``url`` into the file ``dest`` (a temporary file: no checks yet). Returns its sha256.
 
-    from tqdm import tqdm
-
-    with _open(url, timeout) as r, atomic_path(dest) as tmp:
+    A network failure, or fewer bytes than the server announced, is a DataError; an OSError
+    from writing ``dest`` (a full disk) is left to the caller.
+    """
+    with _open(url, timeout) as r:
         total = int(r.headers.get("Content-Length") or 0) or None
-        digest = hashlib.sha256()
-        with open(tmp, "wb") as f, tqdm(total=total, unit="B", unit_scale=True, desc=Path(dest).name,
-                                        disable=None if progress else True, leave=False) as bar:
+        digest, size = hashlib.sha256(), 0
+        with open(dest, "wb") as f, tqdm(total=total, unit="B", unit_scale=True, desc=Path(url).name,
+                                         disable=None if progress else True, leave=False) as bar:
             while True:
                 try:
                     block = r.read(CHUNK)
@@ -83,41 +121,76 @@ def download(url, dest, expected_sha256=None, timeout=60, progress=True):
                     break
                 f.write(block)
                 digest.update(block)
+                size += len(block)
                 bar.update(len(block))
-        if total is not None and os.path.getsize(tmp) != total:
-            raise DataError(f"{url}: got {os.path.getsize(tmp)} bytes, expected {total}")
-        got = digest.hexdigest()
-        if expected_sha256 and got != expected_sha256.lower():
-            raise DataError(f"{url}: sha256 {got} does not match the expected {expected_sha256}")
-        split = FILES.get(Path(dest).name)
-        if split:
-            h5.load_split(tmp, split)  # schema check before the file takes its place
-    return got
+    if total is not None and size != total:
+        raise DataError(f"{url}: got {size} bytes, the server announced {total}")
+    return digest.hexdigest()
 
 
-def fetch(out_dir, url=None, sha256=None, allow_unverified=False, timeout=60, log=print):
-    """Download train_signs.h5 and test_signs.h5 into ``out_dir``. Returns the manifest dict."""
+def verify(url, path, name, got_sha256, expected):
+    """Check a downloaded file: not an LFS pointer, then size and sha256, then content.
+
+    ``expected``: (sha256, size or None, where the hash comes from). Returns the class counts
+    of an h5 split (None for data.mat); a DataError names the URL and the problem.
+    """
+    digest, size, source = expected
+    got_size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        if f.read(len(LFS_POINTER)) == LFS_POINTER:
+            raise DataError(f"{url}: the server sent a Git LFS pointer, not the file: use a media URL "
+                            f"(https://media.githubusercontent.com/media/OWNER/REPO/COMMIT/PATH) "
+                            f"or another --url")
+    if size is not None and got_size != size:
+        raise DataError(f"{url}: got {got_size} bytes, but the course's {name} has {size}")
+    if got_sha256 != digest:
+        raise DataError(f"{url}: sha256 {got_sha256} does not match {source} ({digest})")
+    if name in SPLITS:
+        return h5.class_counts(h5.load_split(path, SPLITS[name], shown=url).y)
+    check_football(path, shown=url)
+    return None
+
+
+def check_football(path, shown=None):
+    """A DataError (naming ``shown``, else ``path``) unless ``path`` is a MATLAB file with the
+    course's X, y, Xval, yval."""
+    import scipy.io  # 0.2 s to import; only this file needs it
+
+    try:
+        keys = set(scipy.io.loadmat(str(path)))
+    except (ValueError, OSError, TypeError) as e:
+        raise DataError(f"{shown or path}: not a readable MATLAB file ({e})") from None
+    missing = sorted({"X", "y", "Xval", "yval"} - keys)
+    if missing:
+        raise DataError(f"{shown or path}: not the course's football data.mat (no {', '.join(missing)})")
+
+
+def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True):
+    """Download the course's files into ``out_dir``; all or nothing. Returns the manifest dict."""
     out_dir = Path(out_dir)
-    base = base_url(url)
-    expected = dict(KNOWN_SHA256)
-    expected.update(published_sums(base, timeout))
-    expected.update(sha256 or {})
-    unknown = [n for n in FILES if n not in expected]
-    if unknown and not allow_unverified:
-        raise DataError(f"no sha256 known for {', '.join(unknown)}: pass --sha256 NAME=HEX "
-                        f"(or --allow-unverified to accept what the server sends)")
-    files = {}
-    for name, split in FILES.items():
-        url_i = urllib.parse.urljoin(base, name)
-        log(f"downloading {url_i}")
-        got = download(url_i, out_dir / name, expected.get(name), timeout)
-        verified = name in expected
-        log(f"wrote {out_dir / name} (sha256 {got}{'' if verified else ', NOT verified'})")
-        files[name] = h5.manifest_entry(out_dir / name, h5.load_split(out_dir / name, split).y, url_i,
-                                        verified=verified)
-    manifest = {"source": base, "files": files}
-    write_json(out_dir / MANIFEST_FILE, manifest)
-    return manifest
+    check_writable(out_dir)
+    urls = file_urls(url)
+    expected = expected_files(url, sha256, timeout)
+    kept = manifest.kept_entries(out_dir, owned=FILES)
+    try:
+        with atomic_paths([out_dir / n for n in FILES] + [out_dir / MANIFEST_FILE]) as tmps:
+            files = {}
+            for name, tmp in zip(FILES, tmps):
+                log(f"downloading {urls[name]}")
+                got = download(urls[name], tmp, timeout, progress)
+                counts = verify(urls[name], tmp, name, got, expected[name])
+                files[name] = manifest.entry(tmp, urls[name], counts=counts, name=name)
+                files[name]["sha256_from"] = expected[name][2]
+                log(f"  {name}: sha256 {got} ({files[name]['provenance']}, checked against "
+                    f"{expected[name][2]})")
+            doc = {"source": url or os.environ.get(URL_ENV) or "the pinned public copy",
+                   "fetched": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                   "files": {**kept, **files}}
+            tmps[-1].write_text(json_text(doc))
+    except OSError as e:
+        raise DataError(write_failure(e, out_dir)) from None
+    log(f"wrote {', '.join(str(out_dir / n) for n in FILES)}")
+    return doc
 
 
 def parse_sha_args(values):
@@ -127,12 +200,7 @@ def parse_sha_args(values):
         name, sep, hexdigest = v.partition("=")
         if not sep or len(hexdigest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in hexdigest):
             raise DataError(f"--sha256 {v!r}: expected NAME=<64 hex digits>")
+        if name not in FILES:
+            raise DataError(f"--sha256 {v!r}: NAME is one of {', '.join(FILES)}")
         out[name] = hexdigest.lower()
     return out
-
-
-def read_manifest(out_dir):
-    try:
-        return read_json(Path(out_dir) / MANIFEST_FILE)
-    except (OSError, ValueError):
-        return None

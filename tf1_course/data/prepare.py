@@ -39,20 +39,6 @@ def convert_to_one_hot(y, C):
     return np.eye(C)[np.asarray(y).reshape(-1)].T
 
 
-def one_hot_matrix(labels, C, config=None):
-    """The course's TF version: ``tf.one_hot(labels, C, axis=0)`` run in its own graph and Session.
-
-    Returns float32 [C, len(labels)]; entry (i, j) is 1 where example j has label i.
-    """
-    from tf1_course.compat import tf
-
-    with tf.Graph().as_default():
-        C = tf.constant(C, name="C")
-        one_hot = tf.one_hot(labels, C, axis=0)
-        with tf.Session(config=config) as sess:
-            return sess.run(one_hot)
-
-
 def prepare(split, dtype=np.float64):
     """A Split -> (X [12288, m] of ``dtype``, Y one-hot float64 [C, m]), ready for the course's model."""
     return flatten_and_scale(split.x, dtype), convert_to_one_hot(split.y, len(split.classes))

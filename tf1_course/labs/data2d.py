@@ -5,31 +5,27 @@ The course seeds NumPy's global generator and lets scikit-learn draw from it; pa
 global state.
 """
 
-import os
 from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 
-from tf1_course.data.paths import CHECKOUT, data_dir
+from tf1_course.data import paths
 from tf1_course.errors import DataError
 
 Data2D = namedtuple("Data2D", ["X_train", "Y_train", "X_test", "Y_test"])  # test may be None
 
 FOOTBALL_ENV = "TF1_COURSE_FOOTBALL"  # a path to the course's data.mat, if it is somewhere else
-FOOTBALL = Path("football") / "data.mat"
 
 
 def football_candidates():
     """Where data.mat is looked for: $TF1_COURSE_FOOTBALL, the data directory, ../shared/datasets."""
-    out = [Path(os.environ[FOOTBALL_ENV])] if os.environ.get(FOOTBALL_ENV) else []
-    return out + [data_dir() / FOOTBALL, Path("..") / "shared" / "datasets" / FOOTBALL,
-                  CHECKOUT.parent / "shared" / "datasets" / FOOTBALL]
+    return paths.course_file_candidates(paths.FOOTBALL_FILE, env=FOOTBALL_ENV)
 
 
 def find_football():
     """The first candidate that exists, or None."""
-    return next((p for p in football_candidates() if p.is_file()), None)
+    return paths.find_course_file(paths.FOOTBALL_FILE, env=FOOTBALL_ENV)
 
 
 def _columns(X, y):

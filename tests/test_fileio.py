@@ -1,0 +1,56 @@
+"""Atomic writes of one file or of several together, and one-line messages for write failures."""
+
+import errno
+import os
+
+import pytest
+
+from tf1_course.errors import DataError
+from tf1_course.fileio import atomic_paths, check_writable, write_failure
+
+
+def test_files_written_together_appear_together_or_not_at_all(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("old a")
+    with pytest.raises(OSError):
+        with atomic_paths([a, b]) as (ta, tb):
+            ta.write_text("new a")  # complete, but b fails: a must not change
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert a.read_text() == "old a" and not b.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # no temporary file left
+    with atomic_paths([a, b]) as (ta, tb):
+        ta.write_text("new a")
+        tb.write_text("new b")
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+    assert oct(a.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize("code, needle", [
+    (errno.ENOSPC, "the disk is full ("),
+    (errno.EACCES, f"is not writable by uid {os.getuid()}: fix its permissions, run the container with "
+                   "--user $(id -u):$(id -g), or choose a writable --out"),
+    (errno.EROFS, "is on a read-only file system: choose a writable --out"),
+    (errno.EIO, "cannot write (Input/output error)"),
+])
+def test_write_failures_are_one_line(tmp_path, code, needle):
+    message = write_failure(OSError(code, "a long\nmultiline message from h5py"), tmp_path)
+    assert needle in message and "\n" not in message and str(tmp_path) in message
+
+
+def test_check_writable_does_not_create_the_folder(tmp_path, monkeypatch):
+    check_writable(tmp_path / "new" / "deeper")
+    assert list(tmp_path.iterdir()) == []
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", refuse)
+    with pytest.raises(DataError, match="is not writable by uid"):
+        check_writable(tmp_path / "new")
