@@ -47,3 +47,50 @@ def confusion_matrix(matrix, path, title, class_names):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
                     color="white" if matrix[i, j] > threshold else "black")
     save_figure(fig, path)
+
+
+STATUS_STYLE = {  # how each trial status is drawn: collapsed and diverged trials shown, not hidden
+    "finished": dict(marker="o", color="tab:blue"),
+    "stopped": dict(marker="s", color="tab:gray"),
+    "collapsed": dict(marker="x", color="tab:red"),
+    "diverged": dict(marker="X", color="tab:purple"),
+    "error": dict(marker="^", color="black"),
+}
+
+
+def scatter_by_status(points, path, title, xlabel, ylabel, log_x=False, chance=None):
+    """[(x, y, status)]: one marker style per status; y None (no score) is drawn at 0."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for status, style in STATUS_STYLE.items():
+        xs = [x for x, _, s in points if s == status]
+        ys = [0.0 if y is None else y for _, y, s in points if s == status]
+        if xs:
+            ax.scatter(xs, ys, label=f"{status} ({len(xs)})", **style)
+    if chance is not None:
+        ax.axhline(chance, color="tab:red", linestyle=":", linewidth=1, label="chance (1/6)")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    save_figure(fig, path)
+
+
+def curves(costs, accuracies, path, title):
+    """Two panels side by side: {label: cost per epoch}, {label: accuracy per epoch}."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, values in costs.items():
+        left.plot(np.arange(len(values)), np.asarray(values, dtype=float), label=label)
+    for label, values in accuracies.items():
+        right.plot(np.arange(len(values)), np.asarray(values, dtype=float), label=label)
+    left.set_xlabel("epoch")
+    left.set_ylabel("cost")
+    right.set_xlabel("epoch")
+    right.set_ylabel("dev accuracy")
+    left.legend(fontsize=8)
+    fig.suptitle(title)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    save_figure(fig, path)

@@ -1,0 +1,189 @@
+"""A hyperparameter study's folder: what was asked, every trial's run, results, plots, the best run.
+
+    runs/study/
+      study.json        the search space, seed, number of trials, epochs, data (what was asked)
+      trials/0007/      trial 7: a normal run directory, trained on train_minus_dev_signs.h5 and
+                        scored on dev_signs.h5 (never on the test set)
+      results.json      per trial: values, status, dev/train accuracy, final cost, seconds, curves
+      results.csv       the same without the curves, a row per trial
+      plots/            dev accuracy against each searched hyperparameter, best trials' curves
+      best/             the best finished trial's run, scored once on the test set (evaluation.json);
+                        `tf1-course evaluate --run-dir STUDY/best` and `predict` accept it
+
+A trial's status: finished; stopped (early, by the ASHA scheduler); diverged (its cost became
+nan or inf); collapsed (it finished predicting one class: accuracy at chance, 1/6); error.
+"""
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_MINUS_DEV_FILE
+from tf1_course.errors import UsageError
+from tf1_course.fileio import read_json, write_json, write_text
+
+# A trial trains on the 864 training photos and is judged on the 216 dev photos.
+TUNING_FILES = {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev")}
+CHANCE = 1 / 6
+CHANCE_MARGIN = 0.02  # within this of 1/6 on dev and train: the model predicts (nearly) one class
+FINAL = ("finished", "stopped", "diverged", "collapsed")  # a second `tune` does not run these again
+COLUMNS = ("trial", "status", "dev_accuracy", "train_accuracy", "final_cost", "epochs", "seconds")
+
+
+class Study:
+    """A study folder and the names in it."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.spec = self.path / "study.json"
+        self.trials = self.path / "trials"
+        self.results_json = self.path / "results.json"
+        self.results_csv = self.path / "results.csv"
+        self.plots = self.path / "plots"
+        self.best = self.path / "best"
+
+    def trial_dir(self, k):
+        return self.trials / f"{k:04d}"
+
+    def open(self, asked):
+        """Create the study, or check that the folder holds this same study (a resumed one).
+
+        ``asked``: what study.json records. The number of trials may grow (more trials from the
+        same seed); anything else differing is one UsageError, and the folder is left as it is.
+        """
+        if self.spec.is_file():
+            try:
+                saved = read_json(self.spec)
+            except ValueError as e:
+                raise UsageError(f"{self.spec} is damaged ({e}); use another study folder") from None
+            differs = sorted(k for k in set(asked) | set(saved) if k not in ("trials", "created")
+                             and asked.get(k) != saved.get(k))
+            if differs:
+                raise UsageError(f"{self.path} holds a different study ({', '.join(differs)} differ); "
+                                 f"run the same flags to resume it, or choose another study folder")
+            if asked["trials"] > saved["trials"]:
+                write_json(self.spec, {**saved, "trials": asked["trials"]})
+            return {**saved, "trials": max(asked["trials"], saved["trials"])}
+        if self.path.exists() and any(self.path.iterdir()):
+            raise UsageError(f"{self.path} is not empty and holds no study (no study.json); "
+                             f"choose another study folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_json(self.spec, asked)
+        return asked
+
+    def load_results(self):
+        """{trial: result dict} saved so far ({} for a new study)."""
+        if not self.results_json.is_file():
+            return {}
+        try:
+            return {int(r["trial"]): r for r in read_json(self.results_json)["trials"]}
+        except (ValueError, KeyError, TypeError) as e:
+            raise UsageError(f"{self.results_json} is damaged ({e}); move it away to run every trial again") from None
+
+    def save_results(self, results):
+        """results.json (with curves) and results.csv (without), both atomically, trials in order."""
+        rows = [results[k] for k in sorted(results)]
+        write_json(self.results_json, {"trials": rows})
+        names = sorted({name for r in rows for name in r.get("values", {})})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*COLUMNS, *names])
+        for r in rows:
+            writer.writerow([_cell(r.get(c)) for c in COLUMNS] + [_cell(r["values"].get(n)) for n in names])
+        write_text(self.results_csv, out.getvalue())
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else value
+
+
+def trial_result(k, values, status, history, metrics=None, seconds=None, error=None):
+    """One trial's entry in results.json.
+
+    ``history``: [{"epoch", "cost", "dev_accuracy"}] as the trial reported it, epoch by epoch;
+    ``metrics``: the run's metrics.json when it finished.
+    """
+    costs = [h["cost"] for h in history]
+    dev = [h["dev_accuracy"] for h in history]
+    result = {"trial": k, "values": values, "status": status, "epochs": len(history),
+              "dev_accuracy": dev[-1] if dev else None, "best_dev_accuracy": max(dev) if dev else None,
+              "train_accuracy": None, "final_cost": costs[-1] if costs else None,
+              "seconds": seconds, "costs": costs, "dev_accuracies": dev}
+    if metrics:
+        result.update(dev_accuracy=metrics["dev_accuracy"], train_accuracy=metrics["train_accuracy"],
+                      final_cost=metrics["final_cost"], seconds=metrics["seconds"], epochs=metrics["epochs"])
+        if collapsed(metrics):
+            result["status"] = "collapsed"
+    if error:
+        result["error"] = error
+    return result
+
+
+def collapsed(metrics):
+    """True when a finished run predicts (nearly) one class: train and dev accuracy at chance."""
+    return all(abs(metrics[k] - CHANCE) <= CHANCE_MARGIN for k in ("train_accuracy", "dev_accuracy"))
+
+
+def ranked(results):
+    """Trials best first: finished before the rest, then higher dev accuracy, then lower cost."""
+    def key(r):
+        dev = r.get("dev_accuracy")
+        cost = r.get("final_cost")
+        return (r["status"] != "finished", -(dev if dev is not None else -1),
+                cost if cost is not None and math.isfinite(cost) else math.inf, r["trial"])
+    return sorted(results.values(), key=key)
+
+
+def table(results, names):
+    """The ranked table printed at the end of a study."""
+    head = f"{'rank':>4} {'trial':>5} {'status':<9} {'dev acc':>7} {'train acc':>9} {'cost':>8} {'s':>6}  "
+    head += "  ".join(f"{n:>12}" for n in names)
+    lines = [head]
+    for rank, r in enumerate(ranked(results), 1):
+        dev, train, cost = r.get("dev_accuracy"), r.get("train_accuracy"), r.get("final_cost")
+        line = (f"{rank:>4} {r['trial']:>5} {r['status']:<9} {_fmt(dev, '.4f'):>7} {_fmt(train, '.4f'):>9} "
+                f"{_fmt(cost, '.4f'):>8} {_fmt(r.get('seconds'), '.1f'):>6}  ")
+        line += "  ".join(f"{_fmt(r['values'].get(n), '.4g'):>12}" for n in names)
+        lines.append(line)
+    return lines
+
+
+def _fmt(value, spec):
+    if value is None:
+        return "-"
+    if isinstance(value, (int, np.integer)) and spec != ".1f":
+        return str(value)
+    return format(value, spec)
+
+
+def plot(study, results, space):
+    """plots/dev_accuracy_vs_NAME.png for each searched hyperparameter, plots/best_curves.png."""
+    from tf1_course import plots
+
+    marks = {}
+    for name, spec in space.items():
+        if spec.kind == "fixed":
+            continue
+        points = [(r["values"][name], r.get("dev_accuracy"), r["status"]) for r in results.values()
+                  if name in r["values"]]
+        if spec.kind == "one-minus-log":
+            points = [(1 - x, y, s) for x, y, s in points]
+            label = f"1 - {name} (log scale)"
+        else:
+            label = name + (" (log scale)" if spec.kind in ("log", "pow2") else "")
+        path = study.plots / f"dev_accuracy_vs_{name}.png"
+        plots.scatter_by_status(points, path, f"dev accuracy against {name}", label, "dev accuracy",
+                                log_x=spec.kind in ("log", "one-minus-log", "pow2"), chance=CHANCE)
+        marks[name] = path
+    best = [r for r in ranked(results) if r["costs"]][:5]
+    if best:
+        plots.curves({f"trial {r['trial']} (dev {_fmt(r.get('dev_accuracy'), '.3f')})": r["costs"] for r in best},
+                     {f"trial {r['trial']}": r["dev_accuracies"] for r in best},
+                     study.plots / "best_curves.png", "the best trials: cost and dev accuracy per epoch")
+        marks["best_curves"] = study.plots / "best_curves.png"
+    return marks
