@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tf1_course.labs import data2d, lab_init, lab_optimization, lab_regularization
-from tf1_course.labs.np_engine import init, schedules
+from tf1_course.labs import course, data2d, lab_init, lab_optimization, lab_regularization
+from tf1_course.labs.np_engine import init
 from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.results import agreement, relative_difference
 
@@ -112,7 +112,7 @@ def test_tf_schedules_equal_the_course_formulas():
     with tf.Session(graph=graph) as sess:
         for e in epochs:
             got = sess.run(rates, {epoch: e})
-            want = [schedules.learning_rate_after(v, e) for v in variants]
+            want = [course.learning_rate_after(v, e) for v in variants]
             np.testing.assert_allclose(got, want, rtol=1e-15)
 
 

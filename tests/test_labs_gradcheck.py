@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from tf1_course.labs import course_numbers
+from tf1_course.labs import course, course_numbers
 from tf1_course.labs.np_engine import gradcheck as gc
 
 
 def test_1d_check_is_the_courses():
     difference, grad, gradapprox = gc.gradient_check(2, 4)
     assert grad == 2 and gradapprox == pytest.approx(2, rel=1e-8)
-    assert difference < gc.THRESHOLD_1D
+    assert difference < course.THRESHOLD_1D
     assert f"{difference:.12g}" == f"{course_numbers.GRADCHECK['1d']:.12g}"  # printed 2.91933588329e-10
 
 
@@ -34,7 +34,7 @@ def test_planted_bug_is_caught(test_case):
     X, Y, parameters, caches = test_case
     difference, _, _ = gc.gradient_check_n(parameters, gc.backward_propagation_n_planted_bug(X, Y, caches),
                                            X, Y, gc.TEST_CASE_DIMS)
-    assert difference > gc.THRESHOLD_ND
+    assert difference > course.THRESHOLD_ND
     assert difference == pytest.approx(course_numbers.GRADCHECK["nd-planted-bug"], rel=1e-8)
 
 
@@ -42,7 +42,7 @@ def test_correct_backprop_passes(test_case):
     X, Y, parameters, caches = test_case
     difference, grad, gradapprox = gc.gradient_check_n(parameters, gc.backward_propagation_n(X, Y, caches),
                                                        X, Y, gc.TEST_CASE_DIMS)
-    assert difference < gc.THRESHOLD_ND
+    assert difference < course.THRESHOLD_ND
     # ~1.2e-7 is the numeric gradient's own error (epsilon 1e-7): the course reports 1.189e-7
     assert difference == pytest.approx(course_numbers.GRADCHECK["nd-fixed"], rel=0.05)
 
@@ -66,7 +66,7 @@ def test_tf_1d_gradient(tf_session):
 
     sess, (g1, _) = tf_session
     difference, grad, _ = tgc.gradient_check(sess, g1, 4.0)
-    assert grad == 2.0 and difference < gc.THRESHOLD_1D
+    assert grad == 2.0 and difference < course.THRESHOLD_1D
 
 
 def test_tf_gradients_against_numeric_and_numpy_backprop(tf_session, test_case):
@@ -78,11 +78,11 @@ def test_tf_gradients_against_numeric_and_numpy_backprop(tf_session, test_case):
     assert sess.run(gn.J, {gn.theta: theta}) == pytest.approx(gc.forward_propagation_n(X, Y, parameters)[0],
                                                               rel=1e-14)
     difference, grad, gradapprox = tgc.gradient_check(sess, gn, theta)
-    assert difference < gc.THRESHOLD_ND
+    assert difference < course.THRESHOLD_ND
     backprop = gc.gradients_to_vector(gc.backward_propagation_n(X, Y, caches))
-    assert gc.relative_difference(grad, backprop) < 1e-12
+    assert course.relative_difference(grad, backprop) < 1e-12
     buggy = gc.gradients_to_vector(gc.backward_propagation_n_planted_bug(X, Y, caches))
-    assert gc.relative_difference(grad, buggy) > 0.1
+    assert course.relative_difference(grad, buggy) > 0.1
     np.testing.assert_allclose(gradapprox, gc.numeric_gradient(X, Y, parameters, gc.TEST_CASE_DIMS),
                                rtol=0, atol=1e-7)
 

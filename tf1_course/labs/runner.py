@@ -15,8 +15,8 @@ from typing import Callable, Optional
 from tf1_course.errors import UsageError
 from tf1_course.fileio import write_json
 from tf1_course.labs import plots
+from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine.init import initialize_parameters
-from tf1_course.labs.np_engine.schedules import learning_rate_after
 from tf1_course.labs.results import agreement, relative_difference
 
 ENGINES = ("numpy", "tf")

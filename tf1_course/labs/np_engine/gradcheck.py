@@ -3,16 +3,15 @@
     difference = ||grad - gradapprox|| / (||grad|| + ||gradapprox||)
 
 1-D: J(θ) = θx. N-D: the network of ``network.py`` on the course's test case, the parameters
-rolled into one column θ in the order W1 b1 W2 b2 ... WL bL.
+rolled into one column θ in the order W1 b1 W2 b2 ... WL bL. ε, the verdicts' thresholds, the
+difference and θ's layout are the course's, in ``labs/course.py`` (the TF engine uses them too).
 """
 
 import numpy as np
 
+from tf1_course.labs.course import EPSILON, parameter_layout, relative_difference
 from tf1_course.labs.np_engine import network
 
-EPSILON = 1e-7
-THRESHOLD_1D = 1e-7   # the course's verdict for the 1-D check
-THRESHOLD_ND = 2e-7   # the course's verdict for the N-D check (correct backprop gives ~1.19e-7 here)
 TEST_CASE_DIMS = (4, 5, 3, 1)
 
 
@@ -24,13 +23,6 @@ def forward_propagation(x, theta):
 def backward_propagation(x, theta):
     """dJ/dθ = x."""
     return x
-
-
-def relative_difference(grad, gradapprox):
-    """||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2)."""
-    numerator = np.linalg.norm(grad - gradapprox)
-    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
-    return numerator / denominator
 
 
 def gradient_check(x, theta, epsilon=EPSILON):
@@ -67,16 +59,6 @@ def dictionary_to_vector(parameters):
     """Roll W1, b1, ..., WL, bL into one column θ [n, 1]."""
     L = len(parameters) // 2
     return np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in _keys(L)], axis=0)
-
-
-def parameter_layout(layers_dims):
-    """[(key, start, stop, shape)] of W1 b1 ... WL bL inside the rolled vector θ."""
-    layout, start = [], 0
-    for l in range(1, len(layers_dims)):
-        for key, shape in ((f"W{l}", (layers_dims[l], layers_dims[l - 1])), (f"b{l}", (layers_dims[l], 1))):
-            layout.append((key, start, start + shape[0] * shape[1], shape))
-            start += shape[0] * shape[1]
-    return layout
 
 
 def vector_to_dictionary(theta, layers_dims):

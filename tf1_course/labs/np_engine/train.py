@@ -13,6 +13,7 @@ import time
 
 from tqdm import tqdm
 
+from tf1_course.labs import course
 from tf1_course.labs.np_engine import network, regularization, schedules
 from tf1_course.labs.np_engine.optimizers import Optimizer
 from tf1_course.labs.results import Result
@@ -28,7 +29,7 @@ def step(variant, parameters, optimizer, X, Y, learning_rate):
     m = X.shape[1]
     masks = None
     if variant.keep_prob < 1:  # the course reseeds at every forward pass: the same masks each time
-        masks = regularization.dropout_masks(variant.layers_dims, m, variant.keep_prob)
+        masks = course.dropout_masks(variant.layers_dims, m, variant.keep_prob)
     AL, caches = network.forward_propagation(X, parameters, masks, variant.keep_prob)
     cost_total = network.cross_entropy_total(AL, Y)
     cost = 1. / m * cost_total
@@ -64,7 +65,7 @@ def model(variant, initial_parameters, data, grid=None, progress=True):
             costs.append(float(cost_total / m))
             last_costs.append(float(cost))
             learning_rates.append(learning_rate)
-            learning_rate = schedules.learning_rate_after(variant, i)
+            learning_rate = schedules.learning_rate(variant, i)
     seconds = time.perf_counter() - start
     bar.close()
     return Result(

@@ -1,4 +1,5 @@
 """Learning-rate decay in the graph with ``tf.train``'s schedules, mirroring np_engine.schedules.
+The numbers are the course's formulas in ``labs/course.py``; tests check the two to 1e-15.
 
 The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in the course's
 ``model()``, epoch i runs at the rate computed after epoch i - 1 (epochs 0 and 1 at alpha0).
@@ -10,7 +11,7 @@ The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in th
 """
 
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.schedules import TIME_INTERVAL
+from tf1_course.labs.course import TIME_INTERVAL
 
 
 def epoch_placeholder():

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.regularization import dropout_masks
+from tf1_course.labs.course import dropout_masks
 from tf1_course.labs.results import Result
 from tf1_course.labs.tf_engine import init, network, optimizers, regularization, schedules
 from tf1_course.minibatches import random_mini_batches
