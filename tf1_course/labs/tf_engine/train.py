@@ -1,23 +1,22 @@
-"""The course's ``model()`` loops in a TF1 Session, mirroring np_engine.train.
+"""The course's ``model()`` in a TF1 Session: this engine's step, run by ``labs/training_loop.py``.
 
     build_graph(variant, initial_parameters) -> LabGraph      (graph only, no Session)
     model(variant, initial_parameters, data, grid, device) -> Result
 
-Full batch: one ``Session.run([train_op, cost])`` per iteration. Mini-batches: the NumPy shuffle of
-``random_mini_batches`` each epoch, one run per mini-batch, the decaying rate fed as ``epoch_num``.
+A step is one ``Session.run([train_op, cost, cost_total, learning_rate])`` on the batch, the
+decaying rate's ``epoch_num`` fed; the loop around it (full-batch iterations or the NumPy shuffle
+of ``random_mini_batches`` each epoch, seeds, costs, timing) is shared with the NumPy engine.
 """
 
-import time
 from collections import namedtuple
 
 import numpy as np
-from tqdm import tqdm
 
 from tf1_course.compat import tf
+from tf1_course.labs import training_loop
 from tf1_course.labs.course import dropout_masks
 from tf1_course.labs.results import Result
 from tf1_course.labs.tf_engine import init, network, optimizers, regularization, schedules
-from tf1_course.minibatches import random_mini_batches
 
 GRAPH_SEED = 1  # tf.set_random_seed: only tf.nn.dropout draws random numbers in these graphs
 
@@ -87,40 +86,24 @@ def model(variant, initial_parameters, data, grid=None, device="cpu", progress=T
     with graph.as_default():
         g = build_graph(variant, initial_parameters)
     graph.finalize()
-    costs, learning_rates, last_costs = [], None, None
-    bar = tqdm(range(variant.num_steps), desc=f"{variant.name} tf", unit=variant.unit,
-               disable=None if progress else True, leave=False, dynamic_ncols=True)
+    dropout_feeds = {}  # by batch size: the course's masks depend on nothing else
     with tf.Session(graph=graph, config=devices.session_config(device)) as sess:
         sess.run(g.init_op)
-        start = time.perf_counter()
-        if variant.minibatch_size is None:
-            feed = {g.X: X, g.Y: Y, **_dropout_feed(g, variant, X.shape[1])}
-            for _ in bar:
-                _, cost = sess.run([g.train_op, g.cost], feed)
-                costs.append(float(cost))
-        else:
-            learning_rates, last_costs = [], []
-            m, seed, decay_epoch = X.shape[1], variant.first_seed, 0
-            for i in bar:
-                seed = seed + 1
-                cost_total = 0
-                for minibatch_X, minibatch_Y in random_mini_batches(X, Y, variant.minibatch_size, seed):
-                    feed = {g.X: minibatch_X, g.Y: minibatch_Y, g.epoch_num: decay_epoch,
-                            **_dropout_feed(g, variant, minibatch_X.shape[1])}
-                    _, cost, total, rate = sess.run([g.train_op, g.cost, g.cost_total, g.learning_rate], feed)
-                    cost_total += total
-                costs.append(float(cost_total / m))
-                last_costs.append(float(cost))
-                learning_rates.append(float(rate))
-                decay_epoch = i
-        seconds = time.perf_counter() - start
-        bar.close()
+
+        def one_step(X_batch, Y_batch, epoch_num):
+            m = X_batch.shape[1]
+            if m not in dropout_feeds:
+                dropout_feeds[m] = _dropout_feed(g, variant, m)
+            feed = {g.X: X_batch, g.Y: Y_batch, g.epoch_num: epoch_num, **dropout_feeds[m]}
+            _, cost, cost_total, rate = sess.run([g.train_op, g.cost, g.cost_total, g.learning_rate], feed)
+            return cost, cost_total, rate
+
+        curves = training_loop.run(variant, X, Y, one_step, f"{variant.name} tf", progress)
         parameters = sess.run(g.parameters)
         train_accuracy = float(sess.run(g.accuracy, {g.X: X, g.Y: Y}))
         test_accuracy = None
         if data.X_test is not None:
             test_accuracy = float(sess.run(g.accuracy, {g.X: data.X_test, g.Y: data.Y_test}))
         grid_predictions = None if grid is None else sess.run(g.predictions, {g.X: grid})
-    return Result(engine="tf", costs=costs, parameters=parameters, train_accuracy=train_accuracy,
-                  test_accuracy=test_accuracy, seconds=seconds, grid_predictions=grid_predictions,
-                  learning_rates=learning_rates, last_minibatch_costs=last_costs)
+    return Result(engine="tf", parameters=parameters, train_accuracy=train_accuracy,
+                  test_accuracy=test_accuracy, grid_predictions=grid_predictions, **curves._asdict())
