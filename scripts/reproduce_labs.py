@@ -16,7 +16,7 @@ from pathlib import Path
 from tf1_course.fileio import write_text
 from tf1_course.labs import lab_gradcheck, lab_init, lab_optimization, lab_regularization
 from tf1_course.labs.np_engine import init
-from tf1_course.labs.results import agreement
+from tf1_course.labs.results import agreement, short_float
 from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
 
@@ -41,8 +41,8 @@ def table_rows(lab, metrics):
         agreement = entry.get("agreement") or entry.get("vs_reference")
         if entry.get("agreement"):
             a = entry["agreement"]
-            note = (f"{a['max_rel_cost_diff']:.1e}" if a["first_step_above_1e-6"] is None
-                    else f"> 1e-6 from step {a['first_step_above_1e-6']}")
+            note = (f"{a['max_rel_cost_diff']:.1e}" if a["first_step_above_threshold"] is None
+                    else f"> {short_float(a['threshold'])} from step {a['first_step_above_threshold']}")
         elif agreement:
             note = f"vs {agreement['reference']}: {agreement['max_rel_cost_diff']:.2g}"
         else:

@@ -17,10 +17,9 @@ from tf1_course.fileio import write_json
 from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine.init import initialize_parameters
-from tf1_course.labs.results import agreement, relative_difference
+from tf1_course.labs.results import AGREEMENT, agreement, relative_difference, short_float
 
 ENGINES = ("numpy", "tf")
-AGREEMENT = 1e-6  # the engines should agree to this relative cost difference
 
 
 @dataclasses.dataclass
@@ -106,8 +105,8 @@ def _row(label, values):
     return (f"{label:<33}" + "".join(f"{v:<24}" for v in values)).rstrip()
 
 
-def report_lines(variant, results, course_report, reference_report):
-    """The course-style lines for one variant, the engines side by side."""
+def report_lines(variant, results, course_report, reference_report, threshold=AGREEMENT):
+    """The course-style lines for one variant, the engines side by side (agreement to ``threshold``)."""
     engines = list(results)
     lines = [f"== {variant.name}: {variant.title} [{', '.join(engines)}] =="]
     if len(engines) > 1:
@@ -125,10 +124,11 @@ def report_lines(variant, results, course_report, reference_report):
     else:
         lines.append(_row("Accuracy:", [repr(r.train_accuracy) for r in results.values()]))
     if len(engines) == 2:
-        a = agreement(*results.values())
+        a = agreement(*results.values(), threshold=threshold)
         verdict = (f"costs agree to {a['max_rel_cost_diff']:.1e} (relative)"
-                   if a["first_step_above_1e-6"] is None else
-                   f"costs agree to 1e-6 up to {variant.unit} {a['first_step_above_1e-6'] - 1}, "
+                   if a["first_step_above_threshold"] is None else
+                   f"costs agree to {short_float(threshold)} up to {variant.unit} "
+                   f"{a['first_step_above_threshold'] - 1}, "
                    f"then diverge (largest relative difference between finite costs "
                    f"{a['max_finite_rel_cost_diff']:.2g})")
         same = a["same_train_accuracy"] and a["same_test_accuracy"]
@@ -209,7 +209,7 @@ def run_training_lab(lab, options):
         reference_result = done.get((variant.reference, "tf"))
         reference_report = (reference_metrics(variant, results["tf"], reference_result)
                             if reference_result is not None and "tf" in results else None)
-        for line in report_lines(variant, results, course_report, reference_report):
+        for line in report_lines(variant, results, course_report, reference_report, AGREEMENT):
             options.out(line)
         entry = {"config": variant.asdict(), "engines": {}}
         for engine, result in results.items():
@@ -221,7 +221,7 @@ def run_training_lab(lab, options):
             entry["engines"][engine] = {**result_metrics(variant, result, course_report.get(engine, {})),
                                         "png": png.name}
         if len(results) == 2:
-            entry["agreement"] = agreement(*results.values())
+            entry["agreement"] = agreement(*results.values(), threshold=AGREEMENT)
         if reference_report:
             entry["vs_reference"] = reference_report
         metrics["variants"][variant.name] = entry
