@@ -63,14 +63,17 @@ def float32_hyperparameters(device):
             "|---|---|---|---|"]
     for reference, name in (("momentum", "builtin-momentum-scaled"), ("adam", "builtin-adam"),
                             ("gd-exponential", "gd-exponential")):
-        initial = init.initialize_parameters((2, 5, 2, 1), "he")
-        ref = tf_train.model(variants[reference], initial, data, device=device, progress=False)
+        ref_variant = variants[reference]
+        initial = init.initialize_parameters(ref_variant.hyper.layers_dims, ref_variant.hyper.init)
+        ref = tf_train.model(ref_variant.hyper, initial, data, device=device, progress=False,
+                             options=ref_variant.tf_options)
         cells = []
         for f64 in (False, True):
             v = variants[name].replace(float64_hyperparameters=f64)
-            result = tf_train.model(v, initial, data, device=device, progress=False)
+            result = tf_train.model(v.hyper, initial, data, device=device, progress=False,
+                                    options=v.tf_options)
             cells.append(f"{agreement(ref, result)['max_rel_cost_diff']:.2g}")
-        rows.append(f"| {name} ({variants[name].num_steps} epochs) | {reference} (course rule) | "
+        rows.append(f"| {name} ({variants[name].hyper.num_steps} epochs) | {reference} (course rule) | "
                     + " | ".join(cells) + " |")
     return rows
 

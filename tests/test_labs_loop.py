@@ -15,7 +15,7 @@ def _recording_step(calls):
 
 
 def test_minibatch_epochs_follow_the_courses_bookkeeping():
-    hyper = lab_optimization.variants()[0].replace(num_steps=3, minibatch_size=4, first_seed=10)
+    hyper = lab_optimization.variants()[0].hyper.replace(num_steps=3, minibatch_size=4, first_seed=10)
     rng = np.random.RandomState(0)
     X, Y = rng.randn(2, 10), (rng.rand(1, 10) > 0.5).astype(float)
     calls = []
@@ -32,7 +32,7 @@ def test_minibatch_epochs_follow_the_courses_bookkeeping():
 
 
 def test_full_batch_iterations_use_all_examples_unshuffled():
-    hyper = lab_optimization.variants()[0].replace(num_steps=4, minibatch_size=None)
+    hyper = lab_optimization.variants()[0].hyper.replace(num_steps=4, minibatch_size=None)
     X, Y = np.arange(6.).reshape(2, 3), np.ones((1, 3))
     calls = []
     curves = training_loop.run(hyper, X, Y, _recording_step(calls), "test", progress=False)

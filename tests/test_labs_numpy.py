@@ -17,7 +17,8 @@ def _variant(lab, name, **changes):
 
 def _run(lab, name, data, **changes):
     v = _variant(lab, name, **changes)
-    return train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
+    return train.model(v.hyper, init.initialize_parameters(v.hyper.layers_dims, v.hyper.init), data,
+                       progress=False)
 
 
 def test_random_init_w1_is_the_courses():
@@ -115,7 +116,7 @@ def test_backprop_with_l2_and_fixed_dropout_masks_passes_gradient_checking():
 
 def test_adam_first_step_is_about_the_learning_rate():
     """With bias correction, Adam's first step is alpha * g / (|g| + eps): about alpha per entry."""
-    v = lab_optimization.variants()[0].replace(optimizer="adam")
+    v = lab_optimization.variants()[0].hyper.replace(optimizer="adam")
     parameters = {"W1": np.zeros((2, 2)), "b1": np.zeros((2, 1))}
     grads = {"dW1": np.array([[1e-3, -2.0], [5.0, 0.0]]), "db1": np.array([[1e-4], [-1e-4]])}
     opt = optimizers.Optimizer(v, parameters)
@@ -125,7 +126,7 @@ def test_adam_first_step_is_about_the_learning_rate():
 
 
 def test_momentum_averages_with_one_minus_beta():
-    v = lab_optimization.variants()[0].replace(optimizer="momentum", beta=0.9)
+    v = lab_optimization.variants()[0].hyper.replace(optimizer="momentum", beta=0.9)
     parameters = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}
     opt = optimizers.Optimizer(v, parameters)
     grads = {"dW1": np.ones((1, 1)), "db1": np.zeros((1, 1))}
@@ -149,9 +150,8 @@ def test_minibatch_epochs_reshuffle_with_the_courses_seeds():
     """Batch GD on the moons: one full batch per epoch, still shuffled (cost independent of order)."""
     data = data2d.load_moons()
     batch = _run(lab_optimization, "batch-gd", data, num_steps=2)
-    full = train.step(_variant(lab_optimization, "batch-gd"),
-                      init.initialize_parameters((2, 5, 2, 1), "he"),
-                      optimizers.Optimizer(_variant(lab_optimization, "batch-gd"), {}),
+    hyper = _variant(lab_optimization, "batch-gd").hyper
+    full = train.step(hyper, init.initialize_parameters((2, 5, 2, 1), "he"), optimizers.Optimizer(hyper, {}),
                       data.X_train, data.Y_train, 0.0007)[0]
     assert batch.costs[0] == pytest.approx(full, rel=1e-14)
     assert len(batch.learning_rates) == 2 and batch.learning_rates[0] == 0.0007

@@ -43,3 +43,24 @@ def test_report_writes_the_threshold_it_used(pair):
 
     assert "costs agree to 1e-6 up to iteration 1, then diverge" in verdict()
     assert "costs agree to 0.0001 up to iteration 2, then diverge" in verdict(threshold=1e-4)
+
+
+def test_variant_replace_routes_each_field_to_where_it_lives():
+    v = next(v for v in lab_init.variants() if v.name == "he")
+    w = v.replace(num_steps=5, print_every=2, builtin=True, name="short")
+    assert (w.hyper.num_steps, w.print_every, w.tf_options.builtin, w.name) == (5, 2, True, "short")
+    assert (v.hyper.num_steps, v.print_every, v.tf_options.builtin) == (15000, 1000, False)
+    assert w.hyper.replace(num_steps=15000) == v.hyper
+    with pytest.raises(TypeError):
+        v.replace(num_stpes=5)
+
+
+def test_metrics_config_stays_one_flat_dict():
+    """metrics.json's "config" keeps the keys it had before the hyperparameters were grouped."""
+    config = next(v for v in lab_init.variants() if v.name == "he").asdict()
+    assert set(config) == {
+        "name", "title", "layers_dims", "init", "learning_rate", "num_steps", "minibatch_size",
+        "first_seed", "print_every", "record_every", "lambd", "keep_prob", "dropout", "optimizer", "builtin",
+        "beta", "beta1", "beta2", "epsilon", "decay", "decay_rate", "float64_hyperparameters", "engines",
+        "reference"}
+    assert config["layers_dims"] == (2, 10, 5, 1) and config["dropout"] == "course"

@@ -54,15 +54,16 @@ def train(engine, variant, initial, data, grid, device, progress):
     if engine == "numpy":
         from tf1_course.labs.np_engine import train as np_train
 
-        return np_train.model(variant, initial, data, grid, progress=progress)
+        return np_train.model(variant.hyper, initial, data, grid, progress=progress, name=variant.name)
     from tf1_course.labs.tf_engine import train as tf_train
 
-    return tf_train.model(variant, initial, data, grid, device=device, progress=progress)
+    return tf_train.model(variant.hyper, initial, data, grid, device=device, progress=progress,
+                          options=variant.tf_options, name=variant.name)
 
 
 def format_cost(variant, cost):
     """As the course prints it: full precision per iteration, %f per epoch."""
-    return repr(float(cost)) if variant.minibatch_size is None else f"{cost:f}"
+    return repr(float(cost)) if variant.hyper.minibatch_size is None else f"{cost:f}"
 
 
 def jsonable(x):
@@ -84,7 +85,8 @@ def compare_with_course(variant, result, course):
     """How many of the course's printed numbers this run reproduces, digit for digit as printed."""
     checks = {"costs": result.costs, "last_minibatch_costs": result.last_minibatch_costs}
     if "learning_rates_after" in course:
-        checks["learning_rates_after"] = [learning_rate_after(variant, i) for i in range(len(result.costs))]
+        checks["learning_rates_after"] = [learning_rate_after(variant.hyper, i)
+                                          for i in range(len(result.costs))]
     report = {}
     for key, ours in checks.items():
         pairs = [(theirs, ours[s]) for s, theirs in course.get(key, {}).items() if ours and s < len(ours)]
@@ -93,7 +95,7 @@ def compare_with_course(variant, result, course):
             report[key] = {"compared": len(pairs),
                            "identical": sum(fmt(c) == fmt(o) for c, o in pairs),
                            "max_rel_diff": max(relative_difference(c, o) for c, o in pairs)}
-    for key, value in course.get("accuracy_at", {}).get(variant.num_steps, {}).items():
+    for key, value in course.get("accuracy_at", {}).get(variant.hyper.num_steps, {}).items():
         ours = getattr(result, key)
         report[key] = {"course": value, "ours": ours, "equal": math.isclose(value, ours, rel_tol=1e-9)}
     return report
@@ -115,10 +117,10 @@ def report_lines(variant, results, course_report, reference_report, threshold=AG
     for i in printed_steps(variant, n):
         lines.append(_row(f"Cost after {variant.unit} {i}:",
                           [format_cost(variant, r.costs[i]) for r in results.values()]))
-        if variant.decay:
+        if variant.hyper.decay:
             lines.append(_row(f"learning rate after epoch {i}:",
-                              [f"{learning_rate_after(variant, i):f}"] * len(engines)))
-    if variant.minibatch_size is None:
+                              [f"{learning_rate_after(variant.hyper, i):f}"] * len(engines)))
+    if variant.hyper.minibatch_size is None:
         lines.append(_row("On the train set: Accuracy:", [repr(r.train_accuracy) for r in results.values()]))
         lines.append(_row("On the test set: Accuracy:", [repr(r.test_accuracy) for r in results.values()]))
     else:
@@ -169,7 +171,7 @@ def result_metrics(variant, result, course_report):
     if result.last_minibatch_costs is not None:
         metrics["printed_last_minibatch_costs"] = [[i, result.last_minibatch_costs[i]]
                                                    for i in printed_steps(variant, n)]
-        metrics["learning_rates_after"] = [[i, learning_rate_after(variant, i)]
+        metrics["learning_rates_after"] = [[i, learning_rate_after(variant.hyper, i)]
                                            for i in printed_steps(variant, n)]
     return metrics
 
@@ -200,7 +202,7 @@ def run_training_lab(lab, options):
         if not engines:
             options.out(f"== {variant.name}: {variant.title}: TF engine only, skipped ==")
             continue
-        initial = initialize_parameters(variant.layers_dims, variant.init)
+        initial = initialize_parameters(variant.hyper.layers_dims, variant.hyper.init)
         results = {e: train(e, variant, initial, data, grid, options.device, options.progress)
                    for e in engines}
         course = lab.COURSE.get(variant.name, {})
@@ -216,7 +218,7 @@ def run_training_lab(lab, options):
             done[(variant.name, engine)] = result
             png = run_dir / f"{variant.name}-{engine}.png"
             plots.variant_figure(png, f"{variant.title} ({engine})", result.costs, variant.unit,
-                                 variant.learning_rate, data.X_train, data.Y_train, xx, yy,
+                                 variant.hyper.learning_rate, data.X_train, data.Y_train, xx, yy,
                                  result.grid_predictions)
             entry["engines"][engine] = {**result_metrics(variant, result, course_report.get(engine, {})),
                                         "png": png.name}

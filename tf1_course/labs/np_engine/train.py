@@ -1,6 +1,6 @@
 """The course's ``model()`` in NumPy: this engine's step, run by ``labs/training_loop.py``.
 
-    model(variant, initial_parameters, data, grid) -> Result
+    model(hyper, initial_parameters, data, grid) -> Result     (hyper: config.Hyperparameters)
 
 Each step computes the cost, backpropagates and updates (``step``); the loop around it (full-batch
 iterations or shuffled mini-batch epochs, seeds, costs, timing) is shared with the TF engine.
@@ -14,7 +14,7 @@ from tf1_course.labs.np_engine.optimizers import Optimizer
 from tf1_course.labs.results import Result
 
 
-def step(variant, parameters, optimizer, X, Y, learning_rate):
+def step(hyper, parameters, optimizer, X, Y, learning_rate):
     """One forward/backward/update on (X [n_x, m], Y [1, m]). Returns (cost, cost_total, parameters).
 
     cost is the course's printed cost (mean cross-entropy + L2 term), cost_total the summed
@@ -22,30 +22,33 @@ def step(variant, parameters, optimizer, X, Y, learning_rate):
     """
     m = X.shape[1]
     masks = None
-    if variant.keep_prob < 1:  # the course reseeds at every forward pass: the same masks each time
-        masks = course.dropout_masks(variant.layers_dims, m, variant.keep_prob)
-    AL, caches = network.forward_propagation(X, parameters, masks, variant.keep_prob)
+    if hyper.keep_prob < 1:  # the course reseeds at every forward pass: the same masks each time
+        masks = course.dropout_masks(hyper.layers_dims, m, hyper.keep_prob)
+    AL, caches = network.forward_propagation(X, parameters, masks, hyper.keep_prob)
     cost_total = network.cross_entropy_total(AL, Y)
     cost = 1. / m * cost_total
-    if variant.lambd:
-        cost = cost + regularization.l2_cost(parameters, variant.lambd, m)
-    grads = network.backward_propagation(Y, caches, variant.lambd, masks, variant.keep_prob)
+    if hyper.lambd:
+        cost = cost + regularization.l2_cost(parameters, hyper.lambd, m)
+    grads = network.backward_propagation(Y, caches, hyper.lambd, masks, hyper.keep_prob)
     return cost, cost_total, optimizer.step(parameters, grads, learning_rate)
 
 
-def model(variant, initial_parameters, data, grid=None, progress=True):
-    """Train ``variant`` from ``initial_parameters`` on ``data`` (a Data2D). Returns a Result."""
+def model(hyper, initial_parameters, data, grid=None, progress=True, name=""):
+    """Train with ``hyper`` from ``initial_parameters`` on ``data`` (a Data2D). Returns a Result.
+
+    name: the variant's name, for the progress bar.
+    """
     X, Y = data.X_train, data.Y_train
     parameters = copy.deepcopy(initial_parameters)
-    optimizer = Optimizer(variant, parameters)
+    optimizer = Optimizer(hyper, parameters)
 
     def one_step(X_batch, Y_batch, epoch_num):
         nonlocal parameters
-        learning_rate = schedules.learning_rate(variant, epoch_num)
-        cost, cost_total, parameters = step(variant, parameters, optimizer, X_batch, Y_batch, learning_rate)
+        learning_rate = schedules.learning_rate(hyper, epoch_num)
+        cost, cost_total, parameters = step(hyper, parameters, optimizer, X_batch, Y_batch, learning_rate)
         return cost, cost_total, learning_rate
 
-    curves = training_loop.run(variant, X, Y, one_step, f"{variant.name} numpy", progress)
+    curves = training_loop.run(hyper, X, Y, one_step, f"{name} numpy".strip(), progress)
     return Result(
         engine="numpy", parameters=parameters,
         train_accuracy=network.accuracy(X, Y, parameters),
