@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tf1_course.fileio import write_text
-from tf1_course.labs import lab_gradcheck, lab_init, lab_optimization, lab_regularization
+from tf1_course.labs import data2d, lab_gradcheck, lab_init, lab_optimization, lab_regularization
 from tf1_course.labs.np_engine import init
 from tf1_course.labs.results import agreement, short_float
 from tf1_course.labs.runner import ENGINES, Options, run_training_lab
@@ -54,8 +54,7 @@ def table_rows(lab, metrics):
 
 def float32_hyperparameters(device):
     """TF engine: how far tf.train drifts from the course rule with Python-float hyperparameters."""
-    from tf1_course.labs import data2d
-    from tf1_course.labs.tf_engine import train as tf_train
+    from tf1_course.labs.tf_engine import train as tf_train  # loads TensorFlow
 
     data = data2d.load_moons()
     variants = {v.name: v for v in lab_optimization.variants()}

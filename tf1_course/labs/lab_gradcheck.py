@@ -9,6 +9,7 @@ and the correct backprop passes (verdict against 2e-7, the course's N-D threshol
 
 from pathlib import Path
 
+from tf1_course import device as devices
 from tf1_course.fileio import write_json
 from tf1_course.labs import course, course_numbers, plots
 from tf1_course.labs.np_engine import gradcheck as gc
@@ -56,8 +57,7 @@ def run_numpy(run_dir, out):
 
 
 def run_tf(run_dir, device, out):
-    from tf1_course import device as devices
-    from tf1_course.compat import tf
+    from tf1_course.compat import tf  # TensorFlow only when the TF engine runs
     from tf1_course.labs.tf_engine import gradcheck as tgc
 
     X, Y, parameters = gc.gradient_check_n_test_case()

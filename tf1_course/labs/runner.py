@@ -16,6 +16,7 @@ from tf1_course.errors import UsageError
 from tf1_course.fileio import write_json
 from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
+from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.np_engine.init import initialize_parameters
 from tf1_course.labs.results import AGREEMENT, agreement, relative_difference, short_float
 
@@ -52,10 +53,8 @@ def select_variants(all_variants, names, steps=None, print_every=None):
 def train(engine, variant, initial, data, grid, device, progress):
     """One engine's Result for ``variant`` (TensorFlow is imported only when asked for)."""
     if engine == "numpy":
-        from tf1_course.labs.np_engine import train as np_train
-
         return np_train.model(variant.hyper, initial, data, grid, progress=progress, name=variant.name)
-    from tf1_course.labs.tf_engine import train as tf_train
+    from tf1_course.labs.tf_engine import train as tf_train  # loads TensorFlow
 
     return tf_train.model(variant.hyper, initial, data, grid, device=device, progress=progress,
                           options=variant.tf_options, name=variant.name)

@@ -15,6 +15,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from tf1_course import device as devices
 from tf1_course.compat import tf
 from tf1_course.labs import training_loop
 from tf1_course.labs.config import TFOptions
@@ -88,8 +89,6 @@ def model(hyper, initial_parameters, data, grid=None, device="cpu", progress=Tru
 
     name: the variant's name, for the progress bar.
     """
-    from tf1_course import device as devices
-
     X, Y = data.X_train, data.Y_train
     graph = tf.Graph()
     with graph.as_default():
