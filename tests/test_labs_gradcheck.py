@@ -23,6 +23,22 @@ def test_rolling_parameters_round_trips():
     assert theta[0, 0] == parameters["W1"][0, 0] and theta[20, 0] == parameters["b1"][0, 0]
 
 
+def test_layout_with_batch_norm_rolls_and_unrolls():
+    """Batch norm's θ: W1 gamma1 beta1 W2 gamma2 beta2 W3 b3 (no hidden b), found from the arrays too."""
+    dims = (4, 5, 3, 1)
+    layout = course.parameter_layout(dims, batch_norm=True)
+    assert [key for key, *_ in layout] == ["W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"]
+    rng = np.random.RandomState(0)
+    parameters = {key: rng.randn(*shape) for key, _, _, shape in layout}
+    assert course.layout_of(parameters) == layout
+    assert course.layout_of({f"d{k}": v for k, v in parameters.items()}, "d") == layout
+    theta = gc.dictionary_to_vector(parameters)
+    assert theta.shape == (4 * 5 + 5 + 5 + 5 * 3 + 3 + 3 + 3 + 1, 1)
+    assert theta[20, 0] == parameters["gamma1"][0, 0] and theta[25, 0] == parameters["beta1"][0, 0]
+    back = gc.vector_to_dictionary(theta, dims, batch_norm=True)
+    assert set(back) == set(parameters) and all((back[k] == parameters[k]).all() for k in parameters)
+
+
 @pytest.fixture(scope="module")
 def test_case():
     X, Y, parameters = gc.gradient_check_n_test_case()

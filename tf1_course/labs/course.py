@@ -2,7 +2,8 @@
 
     EPSILON, THRESHOLD_1D, THRESHOLD_ND    gradient checking's step and verdicts
     relative_difference(grad, gradapprox)  gradient checking's difference
-    parameter_layout(layers_dims)          where W1 b1 ... WL bL sit in the rolled column θ
+    parameter_layout(layers_dims, batch_norm)  where W1 b1 ... WL bL (or W1 gamma1 beta1 ... WL bL)
+                                           sit in the rolled column θ; roll, unroll, layout_of
     dropout_masks(layers_dims, m, kp)      the course's dropout masks, drawn with NumPy
     minibatch_seed(first_seed, epoch)      the seed of an epoch's random_mini_batches shuffle
     learning_rate_after(hyper, epoch_num)  the course's learning-rate schedules, as floats
@@ -28,14 +29,38 @@ def relative_difference(grad, gradapprox):
     return numerator / denominator
 
 
-def parameter_layout(layers_dims):
-    """[(key, start, stop, shape)] of W1 b1 ... WL bL inside the rolled column θ [n, 1]."""
+def parameter_layout(layers_dims, batch_norm=False):
+    """[(key, start, stop, shape)] of W1 b1 ... WL bL inside the rolled column θ [n, 1].
+
+    batch_norm: a hidden layer has W, gamma, beta instead of W, b (beta does b's job: a bias
+    before batch norm is subtracted out with the mean); the output layer keeps W, b.
+    """
     layout, start = [], 0
-    for l in range(1, len(layers_dims)):
-        for key, shape in ((f"W{l}", (layers_dims[l], layers_dims[l - 1])), (f"b{l}", (layers_dims[l], 1))):
+    L = len(layers_dims) - 1
+    for l in range(1, L + 1):
+        n, n_prev = layers_dims[l], layers_dims[l - 1]
+        names = ("gamma", "beta") if batch_norm and l < L else ("b",)
+        for key, shape in [(f"W{l}", (n, n_prev))] + [(f"{p}{l}", (n, 1)) for p in names]:
             layout.append((key, start, start + shape[0] * shape[1], shape))
             start += shape[0] * shape[1]
     return layout
+
+
+def layout_of(arrays, prefix=""):
+    """The parameter_layout that ``arrays`` fill: parameters {"W1": ...} or gradients {"dW1": ...}."""
+    L = sum(1 for k in arrays if k.startswith(f"{prefix}W"))
+    dims = [arrays[f"{prefix}W1"].shape[1]] + [arrays[f"{prefix}W{l}"].shape[0] for l in range(1, L + 1)]
+    return parameter_layout(dims, batch_norm=f"{prefix}gamma1" in arrays)
+
+
+def roll(arrays, layout, prefix=""):
+    """One column [n, 1] of the arrays in layout order (prefix "d" for gradients)."""
+    return np.concatenate([np.reshape(arrays[prefix + key], (-1, 1)) for key, _, _, _ in layout], axis=0)
+
+
+def unroll(theta, layout):
+    """theta [n, 1] -> {"W1": [n_1, n_0], ...} (views into theta)."""
+    return {key: theta[a:b].reshape(shape) for key, a, b, shape in layout}
 
 
 def dropout_masks(layers_dims, m, keep_prob, seed=DROPOUT_SEED):

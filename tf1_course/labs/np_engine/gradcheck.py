@@ -9,7 +9,8 @@ difference and θ's layout are the course's, in ``labs/course.py`` (the TF engin
 
 import numpy as np
 
-from tf1_course.labs.course import EPSILON, parameter_layout, relative_difference
+from tf1_course.labs import course
+from tf1_course.labs.course import EPSILON, relative_difference
 from tf1_course.labs.np_engine import network
 
 TEST_CASE_DIMS = (4, 5, 3, 1)
@@ -51,25 +52,19 @@ def gradient_check_n_test_case():
     return X, Y, parameters
 
 
-def _keys(L, prefix=""):
-    return [f"{prefix}{p}{l}" for l in range(1, L + 1) for p in ("W", "b")]
-
-
 def dictionary_to_vector(parameters):
-    """Roll W1, b1, ..., WL, bL into one column θ [n, 1]."""
-    L = len(parameters) // 2
-    return np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in _keys(L)], axis=0)
+    """Roll W1, b1, ..., WL, bL into one column θ [n, 1] (W1, gamma1, beta1, ... with batch norm)."""
+    return course.roll(parameters, course.layout_of(parameters))
 
 
-def vector_to_dictionary(theta, layers_dims):
+def vector_to_dictionary(theta, layers_dims, batch_norm=False):
     """Unroll θ [n, 1] into {"W1": [n_1, n_0], "b1": [n_1, 1], ...} (views into θ)."""
-    return {key: theta[a:b].reshape(shape) for key, a, b, shape in parameter_layout(layers_dims)}
+    return course.unroll(theta, course.parameter_layout(layers_dims, batch_norm))
 
 
 def gradients_to_vector(gradients):
     """Roll dW1, db1, ..., dWL, dbL into one column [n, 1] (the order of θ)."""
-    L = sum(1 for k in gradients if k.startswith("dW"))
-    return np.concatenate([np.reshape(gradients[k], (-1, 1)) for k in _keys(L, "d")], axis=0)
+    return course.roll(gradients, course.layout_of(gradients, "d"), "d")
 
 
 def forward_propagation_n(X, Y, parameters):
@@ -91,20 +86,31 @@ def backward_propagation_n_planted_bug(X, Y, caches):
     return grads
 
 
-def numeric_gradient(X, Y, parameters, layers_dims, epsilon=EPSILON):
-    """gradapprox [n, 1]: the two-sided difference of the cost for each entry of θ."""
-    parameters_values = dictionary_to_vector(parameters)
+def numeric_gradient_of(J, parameters, layout, epsilon=EPSILON):
+    """gradapprox [n, 1]: (J(θ + ε e_i) - J(θ - ε e_i)) / 2ε for each entry i of θ.
+
+    J maps a parameters dict to the cost; layout says where each parameter sits in θ.
+    """
+    parameters_values = course.roll(parameters, layout)
     num_parameters = parameters_values.shape[0]
     gradapprox = np.zeros((num_parameters, 1))
     for i in range(num_parameters):
         thetaplus = np.copy(parameters_values)
         thetaplus[i][0] = thetaplus[i][0] + epsilon
-        J_plus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaplus, layers_dims))
+        J_plus = J(course.unroll(thetaplus, layout))
         thetaminus = np.copy(parameters_values)
         thetaminus[i][0] = thetaminus[i][0] - epsilon
-        J_minus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaminus, layers_dims))
+        J_minus = J(course.unroll(thetaminus, layout))
         gradapprox[i] = (J_plus - J_minus) / (2 * epsilon)
     return gradapprox
+
+
+def numeric_gradient(X, Y, parameters, layers_dims, epsilon=EPSILON):
+    """gradapprox [n, 1]: the two-sided difference of the network's cost for each entry of θ."""
+    def J(p):
+        return forward_propagation_n(X, Y, p)[0]
+
+    return numeric_gradient_of(J, parameters, course.parameter_layout(layers_dims), epsilon)
 
 
 def gradient_check_n(parameters, gradients, X, Y, layers_dims, epsilon=EPSILON):
