@@ -68,3 +68,11 @@ def test_the_engines_have_the_same_module_names():
     assert set(engine_modules("np_engine")) == {m.replace("tf_engine", "np_engine")
                                                for m in engine_modules("tf_engine")}
 
+
+
+def test_the_package_level_batch_norm_imports_no_lab():
+    """tf1_course/batch_norm.py is for the SIGNS model too: it must not pull in a labs engine."""
+    path = PACKAGE / "batch_norm.py"
+    imported = imported_modules(path.read_text(), "tf1_course.batch_norm")
+    assert "tf1_course.compat" in imported
+    assert [m for m in imported if m.startswith("tf1_course.labs")] == []

@@ -7,6 +7,7 @@
     dropout_masks(layers_dims, m, kp)      the course's dropout masks, drawn with NumPy
     minibatch_seed(first_seed, epoch)      the seed of an epoch's random_mini_batches shuffle
     learning_rate_after(hyper, epoch_num)  the course's learning-rate schedules, as floats
+    BN_EPSILON, BN_MOMENTUM                batch norm's epsilon and moving-average beta
 
 NumPy only (the TF engine feeds these arrays or builds its graph from these numbers).
 ``np_engine/`` writes the network out in NumPy, ``tf_engine/`` builds it as a graph; what is here
@@ -20,6 +21,12 @@ THRESHOLD_1D = 1e-7   # the course's verdict for the 1-D check
 THRESHOLD_ND = 2e-7   # the course's verdict for the N-D check (correct backprop gives ~1.19e-7 there)
 DROPOUT_SEED = 1      # the course calls np.random.seed(1) at the start of every forward pass
 TIME_INTERVAL = 1000  # schedule_lr_decay: the rate only changes every 1000 epochs
+# Batch normalization (week 3): Z_norm = (Z - mu) / sqrt(sigma2 + BN_EPSILON). The lecture leaves
+# epsilon's value open; 1e-8 is the epsilon the course's notes give RMSprop and Adam.
+BN_EPSILON = 1e-8
+# Test-time mu and sigma2 are exponentially weighted averages v = beta v + (1 - beta) theta over
+# the mini-batches; 0.9 is the course's usual beta (about the last 10 mini-batches).
+BN_MOMENTUM = 0.9
 
 
 def relative_difference(grad, gradapprox):
