@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from tf1_course.fileio import write_text
-from tf1_course.labs import lab_gradcheck, lab_init, lab_optimization, lab_regularization
+from tf1_course.labs import data2d, lab_gradcheck, lab_init, lab_optimization, lab_regularization
 from tf1_course.labs.np_engine import init
-from tf1_course.labs.results import agreement
+from tf1_course.labs.results import agreement, short_float
 from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
 
@@ -41,8 +41,8 @@ def table_rows(lab, metrics):
         agreement = entry.get("agreement") or entry.get("vs_reference")
         if entry.get("agreement"):
             a = entry["agreement"]
-            note = (f"{a['max_rel_cost_diff']:.1e}" if a["first_step_above_1e-6"] is None
-                    else f"> 1e-6 from step {a['first_step_above_1e-6']}")
+            note = (f"{a['max_rel_cost_diff']:.1e}" if a["first_step_above_threshold"] is None
+                    else f"> {short_float(a['threshold'])} from step {a['first_step_above_threshold']}")
         elif agreement:
             note = f"vs {agreement['reference']}: {agreement['max_rel_cost_diff']:.2g}"
         else:
@@ -54,8 +54,7 @@ def table_rows(lab, metrics):
 
 def float32_hyperparameters(device):
     """TF engine: how far tf.train drifts from the course rule with Python-float hyperparameters."""
-    from tf1_course.labs import data2d
-    from tf1_course.labs.tf_engine import train as tf_train
+    from tf1_course.labs.tf_engine import train as tf_train  # loads TensorFlow
 
     data = data2d.load_moons()
     variants = {v.name: v for v in lab_optimization.variants()}
@@ -63,14 +62,17 @@ def float32_hyperparameters(device):
             "|---|---|---|---|"]
     for reference, name in (("momentum", "builtin-momentum-scaled"), ("adam", "builtin-adam"),
                             ("gd-exponential", "gd-exponential")):
-        initial = init.initialize_parameters((2, 5, 2, 1), "he")
-        ref = tf_train.model(variants[reference], initial, data, device=device, progress=False)
+        ref_variant = variants[reference]
+        initial = init.initialize_parameters(ref_variant.hyper.layers_dims, ref_variant.hyper.init)
+        ref = tf_train.model(ref_variant.hyper, initial, data, device=device, progress=False,
+                             options=ref_variant.tf_options)
         cells = []
         for f64 in (False, True):
             v = variants[name].replace(float64_hyperparameters=f64)
-            result = tf_train.model(v, initial, data, device=device, progress=False)
+            result = tf_train.model(v.hyper, initial, data, device=device, progress=False,
+                                    options=v.tf_options)
             cells.append(f"{agreement(ref, result)['max_rel_cost_diff']:.2g}")
-        rows.append(f"| {name} ({variants[name].num_steps} epochs) | {reference} (course rule) | "
+        rows.append(f"| {name} ({variants[name].hyper.num_steps} epochs) | {reference} (course rule) | "
                     + " | ".join(cells) + " |")
     return rows
 

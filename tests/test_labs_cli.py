@@ -90,6 +90,26 @@ def test_numpy_engine_does_not_load_tensorflow(tmp_path):
     assert (tmp_path / "he-numpy.png").is_file() and not (tmp_path / "he-tf.png").exists()
 
 
+def test_help_and_the_labs_do_not_load_tensorflow():
+    """--help and lab --help load neither TensorFlow nor matplotlib; the non-TF lab modules load no TF."""
+    code = ("import contextlib, io, sys\n"
+            "from tf1_course.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    rc = [main(['--help'])]\n"
+            "    try:\n"
+            "        main(['lab', '--help'])\n"
+            "    except SystemExit as e:\n"
+            "        rc.append(e.code)\n"
+            "print(rc, 'variants (--variants' in out.getvalue(), 'tensorflow' in sys.modules,\n"
+            "      'matplotlib' in sys.modules)\n"
+            "from tf1_course.labs import cli, course, lab_gradcheck, runner, training_loop\n"
+            "from tf1_course.labs.np_engine import gradcheck, train\n"
+            "print('tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    lines = done.stdout.strip().splitlines()
+    assert lines[-2:] == ["[0, 0] True False False", "False"], done.stdout + done.stderr
+
+
 @pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 def test_short_regularization_run_numpy(tmp_path, capsys):
     assert main(["regularization", "--engine", "numpy", "--iterations", "1", "--run-dir", str(tmp_path),

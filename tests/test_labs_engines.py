@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tf1_course.labs import data2d, lab_init, lab_optimization, lab_regularization
-from tf1_course.labs.np_engine import init, schedules
+from tf1_course.labs import course, data2d, lab_init, lab_optimization, lab_regularization
+from tf1_course.labs.np_engine import init
 from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.results import agreement, relative_difference
 
@@ -16,9 +16,9 @@ needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../s
 
 def _both(lab, name, data, steps, grid=None):
     v = next(x for x in lab.variants() if x.name == name).replace(num_steps=steps)
-    initial = init.initialize_parameters(v.layers_dims, v.init)
-    return (np_train.model(v, initial, data, grid, progress=False),
-            tf_train.model(v, initial, data, grid, device="cpu", progress=False))
+    initial = init.initialize_parameters(v.hyper.layers_dims, v.hyper.init)
+    return (np_train.model(v.hyper, initial, data, grid, progress=False),
+            tf_train.model(v.hyper, initial, data, grid, device="cpu", progress=False, options=v.tf_options))
 
 
 def _assert_agree(a, b):
@@ -77,7 +77,12 @@ def test_grid_predictions_agree(circles):
 
 def _tf_run(name, data, epochs):
     v = next(x for x in lab_optimization.variants() if x.name == name).replace(num_steps=epochs)
-    return tf_train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
+    return _tf_model(v, data)
+
+
+def _tf_model(v, data):
+    initial = init.initialize_parameters(v.hyper.layers_dims, v.hyper.init)
+    return tf_train.model(v.hyper, initial, data, progress=False, options=v.tf_options)
 
 
 def test_tf_momentum_with_scaled_rate_is_the_courses_momentum(moons):
@@ -103,16 +108,17 @@ def test_tf_schedules_equal_the_course_formulas():
     from tf1_course.compat import tf
     from tf1_course.labs.tf_engine import schedules as tf_schedules
 
-    variants = [v for v in lab_optimization.variants() if v.decay]
+    variants = [v for v in lab_optimization.variants() if v.hyper.decay]
     epochs = [0, 1, 2, 999, 1000, 1500, 4999]
     graph = tf.Graph()
     with graph.as_default():
         epoch = tf_schedules.epoch_placeholder()
-        rates = [tf_schedules.learning_rate(v, epoch) for v in variants]
+        rates = [tf_schedules.learning_rate(v.hyper, epoch, v.tf_options.float64_hyperparameters)
+                 for v in variants]
     with tf.Session(graph=graph) as sess:
         for e in epochs:
             got = sess.run(rates, {epoch: e})
-            want = [schedules.learning_rate_after(v, e) for v in variants]
+            want = [course.learning_rate_after(v.hyper, e) for v in variants]
             np.testing.assert_allclose(got, want, rtol=1e-15)
 
 
@@ -136,8 +142,7 @@ def test_tf_nn_dropout_is_off_by_default_and_on_when_fed():
 def test_tf_nn_dropout_variant_trains():
     v = next(x for x in lab_regularization.variants() if x.name == "nn-dropout").replace(num_steps=50)
     data = data2d.load_football()
-    r = tf_train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
-    again = tf_train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
+    r, again = _tf_model(v, data), _tf_model(v, data)
     assert r.costs == again.costs  # seeded: the same numbers every run
     assert r.costs[0] != 0.6543912405149825  # TF draws its own masks, not the course's
     assert r.costs[-1] < r.costs[0]

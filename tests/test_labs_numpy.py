@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tf1_course.labs import data2d, lab_init, lab_optimization, lab_regularization
-from tf1_course.labs.np_engine import gradcheck, init, network, optimizers, regularization, schedules, train
+from tf1_course.labs import course, data2d, lab_init, lab_optimization, lab_regularization
+from tf1_course.labs.np_engine import gradcheck, init, network, optimizers, regularization, train
 
 needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 
@@ -17,7 +17,8 @@ def _variant(lab, name, **changes):
 
 def _run(lab, name, data, **changes):
     v = _variant(lab, name, **changes)
-    return train.model(v, init.initialize_parameters(v.layers_dims, v.init), data, progress=False)
+    return train.model(v.hyper, init.initialize_parameters(v.hyper.layers_dims, v.hyper.init), data,
+                       progress=False)
 
 
 def test_random_init_w1_is_the_courses():
@@ -76,8 +77,8 @@ def test_optimization_lab_epoch_0(name, epoch_cost, last_minibatch_cost):
 
 
 def test_dropout_masks_are_reseeded_every_pass():
-    a = regularization.dropout_masks((2, 20, 3, 1), 211, 0.86)
-    b = regularization.dropout_masks((2, 20, 3, 1), 211, 0.86)
+    a = course.dropout_masks((2, 20, 3, 1), 211, 0.86)
+    b = course.dropout_masks((2, 20, 3, 1), 211, 0.86)
     assert [m.shape for m in a] == [(20, 211), (3, 211)]
     assert all((x == y).all() for x, y in zip(a, b))
     rng = np.random.RandomState(1)  # the course: np.random.seed(1), then D1, then D2
@@ -91,7 +92,7 @@ def test_backprop_with_l2_and_fixed_dropout_masks_passes_gradient_checking():
     X, Y = rng.randn(3, 7), (rng.rand(1, 7) > 0.5).astype(float)
     parameters = init.initialize_parameters(dims, "he")
     parameters = {k: v + 0.1 * rng.randn(*v.shape) for k, v in parameters.items()}  # nonzero biases
-    masks = regularization.dropout_masks(dims, 7, 0.7)
+    masks = course.dropout_masks(dims, 7, 0.7)
     lambd = 0.7
 
     def cost(p):
@@ -109,13 +110,13 @@ def test_backprop_with_l2_and_fixed_dropout_masks_passes_gradient_checking():
     _, caches = network.forward_propagation(X, parameters, masks, 0.7)
     good = gradcheck.gradients_to_vector(network.backward_propagation(Y, caches, lambd, masks, 0.7))
     no_l2 = gradcheck.gradients_to_vector(network.backward_propagation(Y, caches, 0.0, masks, 0.7))
-    assert gradcheck.relative_difference(good, approx) < gradcheck.THRESHOLD_ND
-    assert gradcheck.relative_difference(no_l2, approx) > 1e-3  # forgetting dW += (lambda/m) W is caught
+    assert course.relative_difference(good, approx) < course.THRESHOLD_ND
+    assert course.relative_difference(no_l2, approx) > 1e-3  # forgetting dW += (lambda/m) W is caught
 
 
 def test_adam_first_step_is_about_the_learning_rate():
     """With bias correction, Adam's first step is alpha * g / (|g| + eps): about alpha per entry."""
-    v = lab_optimization.variants()[0].replace(optimizer="adam")
+    v = lab_optimization.variants()[0].hyper.replace(optimizer="adam")
     parameters = {"W1": np.zeros((2, 2)), "b1": np.zeros((2, 1))}
     grads = {"dW1": np.array([[1e-3, -2.0], [5.0, 0.0]]), "db1": np.array([[1e-4], [-1e-4]])}
     opt = optimizers.Optimizer(v, parameters)
@@ -125,7 +126,7 @@ def test_adam_first_step_is_about_the_learning_rate():
 
 
 def test_momentum_averages_with_one_minus_beta():
-    v = lab_optimization.variants()[0].replace(optimizer="momentum", beta=0.9)
+    v = lab_optimization.variants()[0].hyper.replace(optimizer="momentum", beta=0.9)
     parameters = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}
     opt = optimizers.Optimizer(v, parameters)
     grads = {"dW1": np.ones((1, 1)), "db1": np.zeros((1, 1))}
@@ -136,12 +137,12 @@ def test_momentum_averages_with_one_minus_beta():
 
 
 def test_schedules_match_the_courses_printed_rates():
-    assert f"{schedules.update_lr(0.1, 1000, 1):f}" == "0.000100"
-    assert f"{schedules.schedule_lr_decay(0.1, 2000, 1):f}" == "0.033333"
-    assert schedules.schedule_lr_decay(0.5, 10, 0.3, time_interval=100) == 0.5
-    assert schedules.schedule_lr_decay(0.5, 100, 0.3, time_interval=100) == 0.3846153846153846
-    assert schedules.exponential_decay(0.1, 2, 0.95) == pytest.approx(0.09025)
-    for name, fn in schedules.SCHEDULES.items():  # epoch 0 runs at alpha0 (rate 1 for the k/sqrt form)
+    assert f"{course.update_lr(0.1, 1000, 1):f}" == "0.000100"
+    assert f"{course.schedule_lr_decay(0.1, 2000, 1):f}" == "0.033333"
+    assert course.schedule_lr_decay(0.5, 10, 0.3, time_interval=100) == 0.5
+    assert course.schedule_lr_decay(0.5, 100, 0.3, time_interval=100) == 0.3846153846153846
+    assert course.exponential_decay(0.1, 2, 0.95) == pytest.approx(0.09025)
+    for name, fn in course.SCHEDULES.items():  # epoch 0 runs at alpha0 (rate 1 for the k/sqrt form)
         assert fn(0.1, 0, 1.0 if name != "exponential" else 0.95) == pytest.approx(0.1)
 
 
@@ -149,9 +150,8 @@ def test_minibatch_epochs_reshuffle_with_the_courses_seeds():
     """Batch GD on the moons: one full batch per epoch, still shuffled (cost independent of order)."""
     data = data2d.load_moons()
     batch = _run(lab_optimization, "batch-gd", data, num_steps=2)
-    full = train.step(_variant(lab_optimization, "batch-gd"),
-                      init.initialize_parameters((2, 5, 2, 1), "he"),
-                      optimizers.Optimizer(_variant(lab_optimization, "batch-gd"), {}),
+    hyper = _variant(lab_optimization, "batch-gd").hyper
+    full = train.step(hyper, init.initialize_parameters((2, 5, 2, 1), "he"), optimizers.Optimizer(hyper, {}),
                       data.X_train, data.Y_train, 0.0007)[0]
     assert batch.costs[0] == pytest.approx(full, rel=1e-14)
     assert len(batch.learning_rates) == 2 and batch.learning_rates[0] == 0.0007

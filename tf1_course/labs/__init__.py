@@ -6,6 +6,10 @@
 ``np_engine/optimizers.py`` and ``tf_engine/optimizers.py``. The TF engine starts from the NumPy
 engine's initial arrays in float64, so the two check each other: same weights in, same costs out.
 
+Neither engine imports the other: what the course fixes for both (gradient-check constants, θ's
+layout, the dropout masks, mini-batch seeds, learning-rate schedules) is in ``course.py``, and the
+``model()`` loop around an engine's step is ``training_loop.py``. ``config.py`` holds a variant:
+the course's ``Hyperparameters``, the TF engine's ``TFOptions`` and the report's fields.
 ``lab_*.py`` define each lab's data and variants; ``runner.py`` runs a variant on the engines and
 reports; ``cli.py`` is ``tf1-course lab NAME``.
 """

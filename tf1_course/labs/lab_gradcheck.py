@@ -9,8 +9,9 @@ and the correct backprop passes (verdict against 2e-7, the course's N-D threshol
 
 from pathlib import Path
 
+from tf1_course import device as devices
 from tf1_course.fileio import write_json
-from tf1_course.labs import course_numbers, plots
+from tf1_course.labs import course, course_numbers, plots
 from tf1_course.labs.np_engine import gradcheck as gc
 
 NAME = "gradcheck"
@@ -19,28 +20,25 @@ COURSE = course_numbers.GRADCHECK
 
 
 def verdict_1d(difference):
-    return "The gradient is correct!" if difference < gc.THRESHOLD_1D else "The gradient is wrong!"
+    return "The gradient is correct!" if difference < course.THRESHOLD_1D else "The gradient is wrong!"
 
 
 def verdict_nd(difference):
-    if difference > gc.THRESHOLD_ND:
+    if difference > course.THRESHOLD_ND:
         return f"There is a mistake in the backward propagation! difference = {difference!r}"
     return f"Your backward propagation works perfectly fine! difference = {difference!r}"
 
 
 def _keys(layers_dims):
     """The parameter each entry of θ belongs to: ["W1", "W1", ..., "b3"]."""
-    keys = []
-    for l in range(1, len(layers_dims)):
-        keys += [f"W{l}"] * (layers_dims[l] * layers_dims[l - 1]) + [f"b{l}"] * layers_dims[l]
-    return keys
+    return [key for key, start, stop, _ in course.parameter_layout(layers_dims) for _ in range(start, stop)]
 
 
 def run_numpy(run_dir, out):
     checks = {}
     difference, grad, gradapprox = gc.gradient_check(X_1D, THETA_1D)
     out(f"numpy 1-D: {verdict_1d(difference)} difference = {difference!r}")
-    checks["1d"] = {"difference": difference, "passed": bool(difference < gc.THRESHOLD_1D),
+    checks["1d"] = {"difference": difference, "passed": bool(difference < course.THRESHOLD_1D),
                     "grad": float(grad), "gradapprox": float(gradapprox)}
     X, Y, parameters = gc.gradient_check_n_test_case()
     _, caches = gc.forward_propagation_n(X, Y, parameters)
@@ -53,14 +51,13 @@ def run_numpy(run_dir, out):
         png = Path(run_dir) / f"{name}-numpy.png"
         plots.gradient_figure(png, f"numpy, {label}: difference {difference:.3g}", grad, gradapprox,
                               _keys(gc.TEST_CASE_DIMS))
-        checks[name] = {"difference": difference, "passed": bool(difference <= gc.THRESHOLD_ND),
+        checks[name] = {"difference": difference, "passed": bool(difference <= course.THRESHOLD_ND),
                         "png": png.name}
     return checks
 
 
 def run_tf(run_dir, device, out):
-    from tf1_course import device as devices
-    from tf1_course.compat import tf
+    from tf1_course.compat import tf  # TensorFlow only when the TF engine runs
     from tf1_course.labs.tf_engine import gradcheck as tgc
 
     X, Y, parameters = gc.gradient_check_n_test_case()
@@ -73,18 +70,19 @@ def run_tf(run_dir, device, out):
     with tf.Session(graph=graph, config=devices.session_config(device)) as sess:
         difference, grad, gradapprox = tgc.gradient_check(sess, g1, float(THETA_1D))
         out(f"tf 1-D (tf.gradients vs numeric): {verdict_1d(difference)} difference = {difference!r}")
-        checks["1d"] = {"difference": float(difference), "passed": bool(difference < gc.THRESHOLD_1D),
+        checks["1d"] = {"difference": float(difference), "passed": bool(difference < course.THRESHOLD_1D),
                         "grad": float(grad), "gradapprox": float(gradapprox)}
         difference, grad, gradapprox = tgc.gradient_check(sess, gn, theta)
         out(f"tf N-D (tf.gradients vs numeric): {verdict_nd(float(difference))}")
         png = Path(run_dir) / "nd-tf.png"
         plots.gradient_figure(png, f"tf.gradients vs numeric: difference {difference:.3g}", grad, gradapprox,
                               _keys(gc.TEST_CASE_DIMS))
-        checks["nd-fixed"] = {"difference": float(difference), "passed": bool(difference <= gc.THRESHOLD_ND),
+        checks["nd-fixed"] = {"difference": float(difference),
+                              "passed": bool(difference <= course.THRESHOLD_ND),
                               "png": png.name}
         _, caches = gc.forward_propagation_n(X, Y, parameters)
         backprop = gc.gradients_to_vector(gc.backward_propagation_n(X, Y, caches))
-        vs_numpy = float(gc.relative_difference(grad, backprop))
+        vs_numpy = float(course.relative_difference(grad, backprop))
         out(f"tf.gradients vs the NumPy engine's backprop: relative difference {vs_numpy:.3g}")
         error = tgc.gradient_error(sess, gn, theta)
         out(f"tf.compat.v1.test.compute_gradient_error (step 1e-3, max |theoretical - numeric|): {error:.3g}")
@@ -97,9 +95,10 @@ def run(options):
     """Run the checks on ``options.engines``; print the course's verdicts. Returns the metrics dict."""
     out = options.out
     out(f"== gradient checking: 1-D J(theta) = theta * x at x = {X_1D}, theta = {THETA_1D}; "
-        f"N-D network {list(gc.TEST_CASE_DIMS)} on the course's test case; epsilon {gc.EPSILON} ==")
+        f"N-D network {list(gc.TEST_CASE_DIMS)} on the course's test case; epsilon {course.EPSILON} ==")
     metrics = {"lab": NAME, "engines": list(options.engines), "device": options.device,
-               "epsilon": gc.EPSILON, "thresholds": {"1d": gc.THRESHOLD_1D, "nd": gc.THRESHOLD_ND},
+               "epsilon": course.EPSILON,
+               "thresholds": {"1d": course.THRESHOLD_1D, "nd": course.THRESHOLD_ND},
                "course": COURSE, "checks": {}}
     if "numpy" in options.engines:
         metrics["checks"]["numpy"] = run_numpy(options.run_dir, out)

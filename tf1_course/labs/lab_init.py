@@ -5,7 +5,7 @@ learning rate 0.01, 15000 full-batch gradient-descent iterations, a cost line ev
 """
 
 from tf1_course.labs import course_numbers, data2d
-from tf1_course.labs.config import Variant
+from tf1_course.labs.config import Hyperparameters, Variant
 
 NAME = "init"
 LIMITS = ((-1.5, 1.5), (-1.5, 1.5))  # the course's plot window
@@ -17,8 +17,9 @@ def load_data():
 
 
 def variants():
-    base = Variant(name="he", title="Model with He initialization", layers_dims=(2, 10, 5, 1),
-                   init="he", learning_rate=0.01, num_steps=15000, print_every=1000, record_every=1000)
+    hyper = Hyperparameters(layers_dims=(2, 10, 5, 1), init="he", learning_rate=0.01, num_steps=15000)
+    base = Variant(name="he", title="Model with He initialization", hyper=hyper, print_every=1000,
+                   record_every=1000)
     return [
         base.replace(name="zeros", title="Model with Zeros initialization", init="zeros"),
         base.replace(name="random", title="Model with large random initialization", init="random"),

@@ -9,7 +9,7 @@ course's rule.
 """
 
 from tf1_course.labs import course_numbers, data2d
-from tf1_course.labs.config import Variant
+from tf1_course.labs.config import Hyperparameters, Variant
 
 NAME = "optimization"
 LIMITS = ((-1.5, 2.5), (-1.0, 1.5))
@@ -22,9 +22,10 @@ def load_data():
 
 
 def variants():
-    gd = Variant(name="gd", title="Model with Gradient Descent optimization", layers_dims=(2, 5, 2, 1),
-                 init="he", learning_rate=0.0007, num_steps=10000, minibatch_size=64, first_seed=10,
-                 print_every=1000, record_every=100)
+    hyper = Hyperparameters(layers_dims=(2, 5, 2, 1), init="he", learning_rate=0.0007, num_steps=10000,
+                            minibatch_size=64, first_seed=10)
+    gd = Variant(name="gd", title="Model with Gradient Descent optimization", hyper=hyper, print_every=1000,
+                 record_every=100)
     momentum = gd.replace(name="momentum", title="Model with Momentum optimization", optimizer="momentum")
     rmsprop = gd.replace(name="rmsprop", title="Model with RMSprop optimization", optimizer="rmsprop")
     adam = gd.replace(name="adam", title="Model with Adam optimization", optimizer="adam")
@@ -35,8 +36,8 @@ def variants():
         momentum.replace(name="builtin-momentum", title="tf.train.MomentumOptimizer",
                          reference="momentum", **tf_only),
         momentum.replace(name="builtin-momentum-scaled", title="tf.train.MomentumOptimizer, lr * (1 - beta)",
-                         learning_rate=gd.learning_rate * (1 - momentum.beta), reference="momentum",
-                         **tf_only),
+                         learning_rate=gd.hyper.learning_rate * (1 - momentum.hyper.beta),
+                         reference="momentum", **tf_only),
         rmsprop.replace(name="builtin-rmsprop", title="tf.train.RMSPropOptimizer", reference="rmsprop",
                         **tf_only),
         adam.replace(name="builtin-adam", title="tf.train.AdamOptimizer", reference="adam", **tf_only),

@@ -6,7 +6,7 @@ randn / sqrt(n_{l-1}) with seed 3, learning rate 0.3, 30000 iterations, a cost l
 """
 
 from tf1_course.labs import course_numbers, data2d
-from tf1_course.labs.config import Variant
+from tf1_course.labs.config import Hyperparameters, Variant
 
 NAME = "regularization"
 LIMITS = ((-0.75, 0.40), (-0.75, 0.65))
@@ -18,8 +18,8 @@ def load_data():
 
 
 def variants():
-    base = Variant(name="baseline", title="Model without regularization", layers_dims=(2, 20, 3, 1),
-                   init="xavier", learning_rate=0.3, num_steps=30000, print_every=10000,
+    hyper = Hyperparameters(layers_dims=(2, 20, 3, 1), init="xavier", learning_rate=0.3, num_steps=30000)
+    base = Variant(name="baseline", title="Model without regularization", hyper=hyper, print_every=10000,
                    record_every=1000)
     dropout = base.replace(name="dropout", title="Model with dropout", keep_prob=0.86)
     return [

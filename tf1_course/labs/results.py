@@ -6,6 +6,8 @@ from typing import Optional
 
 import numpy as np
 
+AGREEMENT = 1e-6  # the engines should agree to this relative cost difference
+
 
 @dataclasses.dataclass
 class Result:
@@ -29,8 +31,21 @@ def relative_difference(a, b):
     return abs(a - b) / max(abs(a), abs(b))
 
 
-def agreement(first, second):
-    """How closely two engines agree: the largest relative cost difference and where it is."""
+def short_float(x):
+    """A threshold as the report writes it: 1e-06 -> "1e-6", 0.001 -> "0.001"."""
+    text = f"{x:g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def agreement(first, second, threshold=AGREEMENT):
+    """How closely two engines agree: the largest relative cost difference and where it is.
+
+    first_step_above_threshold: the first step whose relative cost difference exceeds
+    ``threshold`` (recorded beside it), or None when every step is within it.
+    """
     n = min(len(first.costs), len(second.costs))
     diffs = [relative_difference(float(a), float(b)) for a, b in zip(first.costs[:n], second.costs[:n])]
     worst = int(np.argmax(diffs)) if diffs else 0
@@ -38,7 +53,8 @@ def agreement(first, second):
         "max_rel_cost_diff": max(diffs) if diffs else 0.0,
         "max_finite_rel_cost_diff": max((d for d in diffs if math.isfinite(d)), default=0.0),
         "at_step": worst,
-        "first_step_above_1e-6": next((i for i, d in enumerate(diffs) if d > 1e-6), None),
+        "threshold": threshold,
+        "first_step_above_threshold": next((i for i, d in enumerate(diffs) if d > threshold), None),
         "same_train_accuracy": first.train_accuracy == second.train_accuracy,
         "same_test_accuracy": first.test_accuracy == second.test_accuracy,
         "max_abs_parameter_diff": max(float(np.max(np.abs(first.parameters[k] - second.parameters[k])))

@@ -15,12 +15,12 @@ from typing import Callable, Optional
 from tf1_course.errors import UsageError
 from tf1_course.fileio import write_json
 from tf1_course.labs import plots
+from tf1_course.labs.course import learning_rate_after
+from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.np_engine.init import initialize_parameters
-from tf1_course.labs.np_engine.schedules import learning_rate_after
-from tf1_course.labs.results import agreement, relative_difference
+from tf1_course.labs.results import AGREEMENT, agreement, relative_difference, short_float
 
 ENGINES = ("numpy", "tf")
-AGREEMENT = 1e-6  # the engines should agree to this relative cost difference
 
 
 @dataclasses.dataclass
@@ -53,17 +53,16 @@ def select_variants(all_variants, names, steps=None, print_every=None):
 def train(engine, variant, initial, data, grid, device, progress):
     """One engine's Result for ``variant`` (TensorFlow is imported only when asked for)."""
     if engine == "numpy":
-        from tf1_course.labs.np_engine import train as np_train
+        return np_train.model(variant.hyper, initial, data, grid, progress=progress, name=variant.name)
+    from tf1_course.labs.tf_engine import train as tf_train  # loads TensorFlow
 
-        return np_train.model(variant, initial, data, grid, progress=progress)
-    from tf1_course.labs.tf_engine import train as tf_train
-
-    return tf_train.model(variant, initial, data, grid, device=device, progress=progress)
+    return tf_train.model(variant.hyper, initial, data, grid, device=device, progress=progress,
+                          options=variant.tf_options, name=variant.name)
 
 
 def format_cost(variant, cost):
     """As the course prints it: full precision per iteration, %f per epoch."""
-    return repr(float(cost)) if variant.minibatch_size is None else f"{cost:f}"
+    return repr(float(cost)) if variant.hyper.minibatch_size is None else f"{cost:f}"
 
 
 def jsonable(x):
@@ -85,7 +84,8 @@ def compare_with_course(variant, result, course):
     """How many of the course's printed numbers this run reproduces, digit for digit as printed."""
     checks = {"costs": result.costs, "last_minibatch_costs": result.last_minibatch_costs}
     if "learning_rates_after" in course:
-        checks["learning_rates_after"] = [learning_rate_after(variant, i) for i in range(len(result.costs))]
+        checks["learning_rates_after"] = [learning_rate_after(variant.hyper, i)
+                                          for i in range(len(result.costs))]
     report = {}
     for key, ours in checks.items():
         pairs = [(theirs, ours[s]) for s, theirs in course.get(key, {}).items() if ours and s < len(ours)]
@@ -94,7 +94,7 @@ def compare_with_course(variant, result, course):
             report[key] = {"compared": len(pairs),
                            "identical": sum(fmt(c) == fmt(o) for c, o in pairs),
                            "max_rel_diff": max(relative_difference(c, o) for c, o in pairs)}
-    for key, value in course.get("accuracy_at", {}).get(variant.num_steps, {}).items():
+    for key, value in course.get("accuracy_at", {}).get(variant.hyper.num_steps, {}).items():
         ours = getattr(result, key)
         report[key] = {"course": value, "ours": ours, "equal": math.isclose(value, ours, rel_tol=1e-9)}
     return report
@@ -106,8 +106,8 @@ def _row(label, values):
     return (f"{label:<33}" + "".join(f"{v:<24}" for v in values)).rstrip()
 
 
-def report_lines(variant, results, course_report, reference_report):
-    """The course-style lines for one variant, the engines side by side."""
+def report_lines(variant, results, course_report, reference_report, threshold=AGREEMENT):
+    """The course-style lines for one variant, the engines side by side (agreement to ``threshold``)."""
     engines = list(results)
     lines = [f"== {variant.name}: {variant.title} [{', '.join(engines)}] =="]
     if len(engines) > 1:
@@ -116,19 +116,20 @@ def report_lines(variant, results, course_report, reference_report):
     for i in printed_steps(variant, n):
         lines.append(_row(f"Cost after {variant.unit} {i}:",
                           [format_cost(variant, r.costs[i]) for r in results.values()]))
-        if variant.decay:
+        if variant.hyper.decay:
             lines.append(_row(f"learning rate after epoch {i}:",
-                              [f"{learning_rate_after(variant, i):f}"] * len(engines)))
-    if variant.minibatch_size is None:
+                              [f"{learning_rate_after(variant.hyper, i):f}"] * len(engines)))
+    if variant.hyper.minibatch_size is None:
         lines.append(_row("On the train set: Accuracy:", [repr(r.train_accuracy) for r in results.values()]))
         lines.append(_row("On the test set: Accuracy:", [repr(r.test_accuracy) for r in results.values()]))
     else:
         lines.append(_row("Accuracy:", [repr(r.train_accuracy) for r in results.values()]))
     if len(engines) == 2:
-        a = agreement(*results.values())
+        a = agreement(*results.values(), threshold=threshold)
         verdict = (f"costs agree to {a['max_rel_cost_diff']:.1e} (relative)"
-                   if a["first_step_above_1e-6"] is None else
-                   f"costs agree to 1e-6 up to {variant.unit} {a['first_step_above_1e-6'] - 1}, "
+                   if a["first_step_above_threshold"] is None else
+                   f"costs agree to {short_float(threshold)} up to {variant.unit} "
+                   f"{a['first_step_above_threshold'] - 1}, "
                    f"then diverge (largest relative difference between finite costs "
                    f"{a['max_finite_rel_cost_diff']:.2g})")
         same = a["same_train_accuracy"] and a["same_test_accuracy"]
@@ -169,7 +170,7 @@ def result_metrics(variant, result, course_report):
     if result.last_minibatch_costs is not None:
         metrics["printed_last_minibatch_costs"] = [[i, result.last_minibatch_costs[i]]
                                                    for i in printed_steps(variant, n)]
-        metrics["learning_rates_after"] = [[i, learning_rate_after(variant, i)]
+        metrics["learning_rates_after"] = [[i, learning_rate_after(variant.hyper, i)]
                                            for i in printed_steps(variant, n)]
     return metrics
 
@@ -200,7 +201,7 @@ def run_training_lab(lab, options):
         if not engines:
             options.out(f"== {variant.name}: {variant.title}: TF engine only, skipped ==")
             continue
-        initial = initialize_parameters(variant.layers_dims, variant.init)
+        initial = initialize_parameters(variant.hyper.layers_dims, variant.hyper.init)
         results = {e: train(e, variant, initial, data, grid, options.device, options.progress)
                    for e in engines}
         course = lab.COURSE.get(variant.name, {})
@@ -209,19 +210,19 @@ def run_training_lab(lab, options):
         reference_result = done.get((variant.reference, "tf"))
         reference_report = (reference_metrics(variant, results["tf"], reference_result)
                             if reference_result is not None and "tf" in results else None)
-        for line in report_lines(variant, results, course_report, reference_report):
+        for line in report_lines(variant, results, course_report, reference_report, AGREEMENT):
             options.out(line)
         entry = {"config": variant.asdict(), "engines": {}}
         for engine, result in results.items():
             done[(variant.name, engine)] = result
             png = run_dir / f"{variant.name}-{engine}.png"
             plots.variant_figure(png, f"{variant.title} ({engine})", result.costs, variant.unit,
-                                 variant.learning_rate, data.X_train, data.Y_train, xx, yy,
+                                 variant.hyper.learning_rate, data.X_train, data.Y_train, xx, yy,
                                  result.grid_predictions)
             entry["engines"][engine] = {**result_metrics(variant, result, course_report.get(engine, {})),
                                         "png": png.name}
         if len(results) == 2:
-            entry["agreement"] = agreement(*results.values())
+            entry["agreement"] = agreement(*results.values(), threshold=AGREEMENT)
         if reference_report:
             entry["vs_reference"] = reference_report
         metrics["variants"][variant.name] = entry

@@ -3,16 +3,16 @@
     difference = ||grad - gradapprox|| / (||grad|| + ||gradapprox||)
 
 1-D: J(θ) = θx. N-D: the network of ``network.py`` on the course's test case, the parameters
-rolled into one column θ in the order W1 b1 W2 b2 ... WL bL.
+rolled into one column θ in the order W1 b1 W2 b2 ... WL bL. ε, the verdicts' thresholds, the
+difference and θ's layout are the course's, in ``labs/course.py`` (the TF engine uses them too).
 """
 
 import numpy as np
 
+from tf1_course.labs import course
+from tf1_course.labs.course import EPSILON, relative_difference
 from tf1_course.labs.np_engine import network
 
-EPSILON = 1e-7
-THRESHOLD_1D = 1e-7   # the course's verdict for the 1-D check
-THRESHOLD_ND = 2e-7   # the course's verdict for the N-D check (correct backprop gives ~1.19e-7 here)
 TEST_CASE_DIMS = (4, 5, 3, 1)
 
 
@@ -24,13 +24,6 @@ def forward_propagation(x, theta):
 def backward_propagation(x, theta):
     """dJ/dθ = x."""
     return x
-
-
-def relative_difference(grad, gradapprox):
-    """||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2)."""
-    numerator = np.linalg.norm(grad - gradapprox)
-    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
-    return numerator / denominator
 
 
 def gradient_check(x, theta, epsilon=EPSILON):
@@ -59,35 +52,19 @@ def gradient_check_n_test_case():
     return X, Y, parameters
 
 
-def _keys(L, prefix=""):
-    return [f"{prefix}{p}{l}" for l in range(1, L + 1) for p in ("W", "b")]
-
-
 def dictionary_to_vector(parameters):
-    """Roll W1, b1, ..., WL, bL into one column θ [n, 1]."""
-    L = len(parameters) // 2
-    return np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in _keys(L)], axis=0)
+    """Roll W1, b1, ..., WL, bL into one column θ [n, 1] (W1, gamma1, beta1, ... with batch norm)."""
+    return course.roll(parameters, course.layout_of(parameters))
 
 
-def parameter_layout(layers_dims):
-    """[(key, start, stop, shape)] of W1 b1 ... WL bL inside the rolled vector θ."""
-    layout, start = [], 0
-    for l in range(1, len(layers_dims)):
-        for key, shape in ((f"W{l}", (layers_dims[l], layers_dims[l - 1])), (f"b{l}", (layers_dims[l], 1))):
-            layout.append((key, start, start + shape[0] * shape[1], shape))
-            start += shape[0] * shape[1]
-    return layout
-
-
-def vector_to_dictionary(theta, layers_dims):
+def vector_to_dictionary(theta, layers_dims, batch_norm=False):
     """Unroll θ [n, 1] into {"W1": [n_1, n_0], "b1": [n_1, 1], ...} (views into θ)."""
-    return {key: theta[a:b].reshape(shape) for key, a, b, shape in parameter_layout(layers_dims)}
+    return course.unroll(theta, course.parameter_layout(layers_dims, batch_norm))
 
 
 def gradients_to_vector(gradients):
     """Roll dW1, db1, ..., dWL, dbL into one column [n, 1] (the order of θ)."""
-    L = sum(1 for k in gradients if k.startswith("dW"))
-    return np.concatenate([np.reshape(gradients[k], (-1, 1)) for k in _keys(L, "d")], axis=0)
+    return course.roll(gradients, course.layout_of(gradients, "d"), "d")
 
 
 def forward_propagation_n(X, Y, parameters):
@@ -109,20 +86,31 @@ def backward_propagation_n_planted_bug(X, Y, caches):
     return grads
 
 
-def numeric_gradient(X, Y, parameters, layers_dims, epsilon=EPSILON):
-    """gradapprox [n, 1]: the two-sided difference of the cost for each entry of θ."""
-    parameters_values = dictionary_to_vector(parameters)
+def numeric_gradient_of(J, parameters, layout, epsilon=EPSILON):
+    """gradapprox [n, 1]: (J(θ + ε e_i) - J(θ - ε e_i)) / 2ε for each entry i of θ.
+
+    J maps a parameters dict to the cost; layout says where each parameter sits in θ.
+    """
+    parameters_values = course.roll(parameters, layout)
     num_parameters = parameters_values.shape[0]
     gradapprox = np.zeros((num_parameters, 1))
     for i in range(num_parameters):
         thetaplus = np.copy(parameters_values)
         thetaplus[i][0] = thetaplus[i][0] + epsilon
-        J_plus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaplus, layers_dims))
+        J_plus = J(course.unroll(thetaplus, layout))
         thetaminus = np.copy(parameters_values)
         thetaminus[i][0] = thetaminus[i][0] - epsilon
-        J_minus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaminus, layers_dims))
+        J_minus = J(course.unroll(thetaminus, layout))
         gradapprox[i] = (J_plus - J_minus) / (2 * epsilon)
     return gradapprox
+
+
+def numeric_gradient(X, Y, parameters, layers_dims, epsilon=EPSILON):
+    """gradapprox [n, 1]: the two-sided difference of the network's cost for each entry of θ."""
+    def J(p):
+        return forward_propagation_n(X, Y, p)[0]
+
+    return numeric_gradient_of(J, parameters, course.parameter_layout(layers_dims), epsilon)
 
 
 def gradient_check_n(parameters, gradients, X, Y, layers_dims, epsilon=EPSILON):

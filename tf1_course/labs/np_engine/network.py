@@ -6,7 +6,7 @@ same order, so the floating-point results are the course's). Examples are column
     X   float64 [n_x, m]     Y, AL   float64 [1, m]     W^[l] [n_l, n_{l-1}]     b^[l] [n_l, 1]
 
 Inverted dropout on the hidden layers is part of the forward and backward pass (the masks come
-from ``regularization.dropout_masks``); the L2 term of the gradient from ``regularization.l2_gradient``.
+from ``course.dropout_masks``); the L2 term of the gradient from ``regularization.l2_gradient``.
 """
 
 import numpy as np

@@ -74,34 +74,34 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01,
 class Optimizer:
     """One optimizer's state and update, so a training loop calls ``step`` whatever the rule."""
 
-    def __init__(self, variant, parameters):
-        if variant.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {variant.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
-        self.v = variant
+    def __init__(self, hyper, parameters):
+        if hyper.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {hyper.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
+        self.hyper = hyper
         self.t = 0  # Adam's counter: mini-batches seen
         self.velocity = self.squares = None
-        if variant.optimizer == "momentum":
+        if hyper.optimizer == "momentum":
             self.velocity = initialize_velocity(parameters)
-        elif variant.optimizer == "rmsprop":
+        elif hyper.optimizer == "rmsprop":
             self.squares = initialize_velocity(parameters)
-        elif variant.optimizer == "adam":
+        elif hyper.optimizer == "adam":
             self.velocity, self.squares = initialize_adam(parameters)
 
     def step(self, parameters, grads, learning_rate):
         """Apply one update; returns the new parameters dict."""
-        v = self.v
-        if v.optimizer == "gd":
+        h = self.hyper
+        if h.optimizer == "gd":
             return update_parameters_with_gd(parameters, grads, learning_rate)
-        if v.optimizer == "momentum":
+        if h.optimizer == "momentum":
             parameters, self.velocity = update_parameters_with_momentum(
-                parameters, grads, self.velocity, v.beta, learning_rate)
+                parameters, grads, self.velocity, h.beta, learning_rate)
             return parameters
-        if v.optimizer == "rmsprop":
+        if h.optimizer == "rmsprop":
             parameters, self.squares = update_parameters_with_rmsprop(
-                parameters, grads, self.squares, v.beta, learning_rate, v.epsilon)
+                parameters, grads, self.squares, h.beta, learning_rate, h.epsilon)
             return parameters
         self.t = self.t + 1
         parameters, self.velocity, self.squares = update_parameters_with_adam(
             parameters, grads, self.velocity, self.squares, self.t, learning_rate,
-            v.beta1, v.beta2, v.epsilon)
+            h.beta1, h.beta2, h.epsilon)
         return parameters

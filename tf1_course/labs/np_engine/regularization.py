@@ -1,16 +1,13 @@
 """L2 regularization and the course's inverted dropout, in NumPy.
 
 L2: J += (1/m) (lambda/2) sum_l ||W^[l]||^2 and dW^[l] += (lambda/m) W^[l].
-Dropout: the course calls ``np.random.seed(1)`` at the start of every forward pass and then draws
-D1 = rand(A1.shape) < keep_prob, D2 = rand(A2.shape) < keep_prob, ... So with the same shapes the
-masks are the same at every iteration: the same neurons are dropped all through training.
+Dropout: the masks are the course's, drawn in ``course.dropout_masks`` (the TF engine feeds the
+same arrays); ``network.py`` applies them in its forward and backward pass.
 """
 
 import numpy as np
 
 from tf1_course.labs.np_engine.init import num_layers
-
-DROPOUT_SEED = 1
 
 
 def l2_cost(parameters, lambd, m):
@@ -22,9 +19,3 @@ def l2_cost(parameters, lambd, m):
 def l2_gradient(W, lambd, m):
     """d/dW of the L2 term: (lambda/m) W, same shape as W."""
     return lambd / m * W
-
-
-def dropout_masks(layers_dims, m, keep_prob, seed=DROPOUT_SEED):
-    """[D1, ..., D_{L-1}] bool [n_l, m]: True keeps the neuron (probability keep_prob)."""
-    rng = np.random.RandomState(seed)
-    return [rng.rand(n_l, m) < keep_prob for n_l in layers_dims[1:-1]]

@@ -1,7 +1,8 @@
 """Gradient checking in the graph: ``tf.gradients`` against the two-sided difference of the same graph.
 
 The cost is a function of one float64 column θ (placeholder), unrolled in the graph in the order
-W1 b1 ... WL bL of np_engine.gradcheck, so the numeric gradient runs the graph at θ ± ε e_i.
+W1 b1 ... WL bL of ``course.parameter_layout`` (the NumPy engine's order too), so the numeric
+gradient runs the graph at θ ± ε e_i.
 ``tf.compat.v1.test.compute_gradient_error`` does the same comparison TensorFlow's way (its own
 step, 1e-3, and the largest absolute difference over the Jacobian).
 """
@@ -11,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.gradcheck import EPSILON, parameter_layout, relative_difference
+from tf1_course.labs.course import EPSILON, parameter_layout, relative_difference
 from tf1_course.labs.tf_engine import network
 
 GradGraph = namedtuple("GradGraph", [

@@ -17,6 +17,7 @@ are TF1 reference variables, whose reads are not ordered against assigns unless 
 """
 
 from tf1_course.compat import tf
+from tf1_course.labs.config import TFOptions
 
 
 def wait_for(tensors, grads):
@@ -30,67 +31,71 @@ def _slot(name, like):
     return tf.get_variable(name, initializer=tf.zeros(like.shape, dtype=tf.float64), trainable=False)
 
 
-def course_update(variant, parameters, grads, learning_rate):
+def course_update(hyper, parameters, grads, learning_rate):
     """The course's update of every parameter as assign ops. Returns the grouped train op."""
     updates = []
     t = None
-    if variant.optimizer == "adam":
+    if hyper.optimizer == "adam":
         t = tf.get_variable("adam_t", initializer=tf.constant(0., tf.float64), trainable=False)
         t = t.assign_add(1.)  # mini-batches seen, counted from 1
     for (name, W), g in zip(parameters.items(), grads):
-        if variant.optimizer == "gd":
+        if hyper.optimizer == "gd":
             step = learning_rate * g
-        elif variant.optimizer == "momentum":
+        elif hyper.optimizer == "momentum":
             v = _slot(f"v_d{name}", W)
-            v = v.assign(variant.beta * v + (1 - variant.beta) * g)
+            v = v.assign(hyper.beta * v + (1 - hyper.beta) * g)
             step = learning_rate * v
-        elif variant.optimizer == "rmsprop":
+        elif hyper.optimizer == "rmsprop":
             s = _slot(f"s_d{name}", W)
-            s = s.assign(variant.beta * s + (1 - variant.beta) * tf.square(g))
-            step = learning_rate * g / (tf.sqrt(s) + variant.epsilon)
-        elif variant.optimizer == "adam":
+            s = s.assign(hyper.beta * s + (1 - hyper.beta) * tf.square(g))
+            step = learning_rate * g / (tf.sqrt(s) + hyper.epsilon)
+        elif hyper.optimizer == "adam":
             v, s = _slot(f"v_d{name}", W), _slot(f"s_d{name}", W)
-            v = v.assign(variant.beta1 * v + (1 - variant.beta1) * g)
-            v_corrected = v / (1 - tf.pow(tf.constant(variant.beta1, tf.float64), t))
-            s = s.assign(variant.beta2 * s + (1 - variant.beta2) * tf.square(g))
-            s_corrected = s / (1 - tf.pow(tf.constant(variant.beta2, tf.float64), t))
-            step = learning_rate * v_corrected / (tf.sqrt(s_corrected) + variant.epsilon)
+            v = v.assign(hyper.beta1 * v + (1 - hyper.beta1) * g)
+            v_corrected = v / (1 - tf.pow(tf.constant(hyper.beta1, tf.float64), t))
+            s = s.assign(hyper.beta2 * s + (1 - hyper.beta2) * tf.square(g))
+            s_corrected = s / (1 - tf.pow(tf.constant(hyper.beta2, tf.float64), t))
+            step = learning_rate * v_corrected / (tf.sqrt(s_corrected) + hyper.epsilon)
         else:
-            raise ValueError(f"unknown optimizer {variant.optimizer!r}")
+            raise ValueError(f"unknown optimizer {hyper.optimizer!r}")
         updates.append(W.assign_sub(step))
     return tf.group(*updates, name="course_update")
 
 
-def builtin_optimizer(variant, learning_rate):
-    """TensorFlow's own optimizer for ``variant.optimizer``, with the course's hyperparameters.
+def builtin_optimizer(hyper, learning_rate, float64=True):
+    """TensorFlow's own optimizer for ``hyper.optimizer``, with the course's hyperparameters.
 
     The hyperparameters go in as float64 tensors: given Python floats, tf.train's optimizers make
     float32 tensors of them and cast those to the variables' float64 (momentum 0.9 becomes
     0.8999999762), which would blur the comparison with the course's formulas.
-    ``variant.float64_hyperparameters = False`` passes the Python floats, to measure that effect.
+    ``float64=False`` (TFOptions.float64_hyperparameters) passes the Python floats, to measure that effect.
     """
-    f64 = (lambda x: tf.constant(x, tf.float64)) if variant.float64_hyperparameters else float
-    if variant.optimizer == "gd":
+    f64 = (lambda x: tf.constant(x, tf.float64)) if float64 else float
+    if hyper.optimizer == "gd":
         return tf.train.GradientDescentOptimizer(learning_rate)
-    if variant.optimizer == "momentum":
-        return tf.train.MomentumOptimizer(learning_rate, momentum=f64(variant.beta))
-    if variant.optimizer == "rmsprop":
-        return tf.train.RMSPropOptimizer(learning_rate, decay=f64(variant.beta), momentum=f64(0.0),
-                                         epsilon=f64(variant.epsilon))
-    if variant.optimizer == "adam":
-        return tf.train.AdamOptimizer(learning_rate, beta1=f64(variant.beta1), beta2=f64(variant.beta2),
-                                      epsilon=f64(variant.epsilon))
-    raise ValueError(f"unknown optimizer {variant.optimizer!r}")
+    if hyper.optimizer == "momentum":
+        return tf.train.MomentumOptimizer(learning_rate, momentum=f64(hyper.beta))
+    if hyper.optimizer == "rmsprop":
+        return tf.train.RMSPropOptimizer(learning_rate, decay=f64(hyper.beta), momentum=f64(0.0),
+                                         epsilon=f64(hyper.epsilon))
+    if hyper.optimizer == "adam":
+        return tf.train.AdamOptimizer(learning_rate, beta1=f64(hyper.beta1), beta2=f64(hyper.beta2),
+                                      epsilon=f64(hyper.epsilon))
+    raise ValueError(f"unknown optimizer {hyper.optimizer!r}")
 
 
-def builtin_update(variant, parameters, grads, learning_rate):
+def builtin_update(hyper, parameters, grads, learning_rate, float64=True):
     """apply_gradients of TF's optimizer. Returns the train op."""
-    optimizer = builtin_optimizer(variant, learning_rate)
+    optimizer = builtin_optimizer(hyper, learning_rate, float64)
     return optimizer.apply_gradients(list(zip(grads, parameters.values())), name="builtin_update")
 
 
-def minimize(variant, parameters, grads, learning_rate, fetched=()):
-    """The train op for ``variant``: every gradient and fetched cost first, then the update."""
+def minimize(hyper, parameters, grads, learning_rate, fetched=(), options=TFOptions()):
+    """The train op for ``hyper``: every gradient and fetched cost first, then the update.
+
+    options.builtin picks tf.train's optimizer over the course's rule.
+    """
     grads = wait_for(fetched, grads)
-    update = builtin_update if variant.builtin else course_update
-    return update(variant, parameters, grads, learning_rate)
+    if options.builtin:
+        return builtin_update(hyper, parameters, grads, learning_rate, options.float64_hyperparameters)
+    return course_update(hyper, parameters, grads, learning_rate)

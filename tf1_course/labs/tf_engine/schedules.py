@@ -1,4 +1,5 @@
 """Learning-rate decay in the graph with ``tf.train``'s schedules, mirroring np_engine.schedules.
+The numbers are the course's formulas in ``labs/course.py``; tests check the two to 1e-15.
 
 The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in the course's
 ``model()``, epoch i runs at the rate computed after epoch i - 1 (epochs 0 and 1 at alpha0).
@@ -10,7 +11,7 @@ The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in th
 """
 
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.schedules import TIME_INTERVAL
+from tf1_course.labs.course import TIME_INTERVAL
 
 
 def epoch_placeholder():
@@ -18,23 +19,26 @@ def epoch_placeholder():
     return tf.placeholder_with_default(tf.constant(0., tf.float64), shape=(), name="epoch_num")
 
 
-def learning_rate(variant, epoch_num):
-    """The learning rate tensor (float64 scalar) for ``variant`` after epoch ``epoch_num``."""
-    alpha0 = tf.constant(variant.learning_rate, tf.float64)
+def learning_rate(hyper, epoch_num, float64=True):
+    """The learning rate tensor (float64 scalar) for ``hyper`` after epoch ``epoch_num``.
+
+    float64: give decay_rate to tf.train as a float64 tensor (TFOptions.float64_hyperparameters).
+    """
+    alpha0 = tf.constant(hyper.learning_rate, tf.float64)
     # A Python float decay_rate goes through float32 inside tf.train's schedules (0.95 becomes
     # 0.949999988, 1.3e-8 relative per epoch of exponent): give it as a float64 tensor.
-    rate = variant.decay_rate
-    if variant.float64_hyperparameters:
+    rate = hyper.decay_rate
+    if float64:
         rate = tf.constant(rate, tf.float64)
-    if variant.decay is None:
+    if hyper.decay is None:
         return alpha0
-    if variant.decay == "inverse-time":
+    if hyper.decay == "inverse-time":
         return tf.train.inverse_time_decay(alpha0, epoch_num, decay_steps=1, decay_rate=rate)
-    if variant.decay == "scheduled":
+    if hyper.decay == "scheduled":
         return tf.train.inverse_time_decay(alpha0, epoch_num, decay_steps=TIME_INTERVAL,
                                            decay_rate=rate, staircase=True)
-    if variant.decay == "exponential":
+    if hyper.decay == "exponential":
         return tf.train.exponential_decay(alpha0, epoch_num, decay_steps=1, decay_rate=rate)
-    if variant.decay == "inverse-sqrt":
+    if hyper.decay == "inverse-sqrt":
         return rate / tf.sqrt(epoch_num + 1) * alpha0
-    raise ValueError(f"unknown learning-rate schedule {variant.decay!r}")
+    raise ValueError(f"unknown learning-rate schedule {hyper.decay!r}")

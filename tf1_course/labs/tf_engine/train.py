@@ -1,23 +1,27 @@
-"""The course's ``model()`` loops in a TF1 Session, mirroring np_engine.train.
+"""The course's ``model()`` in a TF1 Session: this engine's step, run by ``labs/training_loop.py``.
 
-    build_graph(variant, initial_parameters) -> LabGraph      (graph only, no Session)
-    model(variant, initial_parameters, data, grid, device) -> Result
+    build_graph(hyper, initial_parameters, options) -> LabGraph      (graph only, no Session)
+    model(hyper, initial_parameters, data, grid, device, options) -> Result
 
-Full batch: one ``Session.run([train_op, cost])`` per iteration. Mini-batches: the NumPy shuffle of
-``random_mini_batches`` each epoch, one run per mini-batch, the decaying rate fed as ``epoch_num``.
+hyper: config.Hyperparameters (what the course's model() takes); options: config.TFOptions (the
+course's dropout masks or tf.nn.dropout, the course's update or tf.train's optimizer).
+
+A step is one ``Session.run([train_op, cost, cost_total, learning_rate])`` on the batch, the
+decaying rate's ``epoch_num`` fed; the loop around it (full-batch iterations or the NumPy shuffle
+of ``random_mini_batches`` each epoch, seeds, costs, timing) is shared with the NumPy engine.
 """
 
-import time
 from collections import namedtuple
 
 import numpy as np
-from tqdm import tqdm
 
+from tf1_course import device as devices
 from tf1_course.compat import tf
-from tf1_course.labs.np_engine.regularization import dropout_masks
+from tf1_course.labs import training_loop
+from tf1_course.labs.config import TFOptions
+from tf1_course.labs.course import dropout_masks
 from tf1_course.labs.results import Result
 from tf1_course.labs.tf_engine import init, network, optimizers, regularization, schedules
-from tf1_course.minibatches import random_mini_batches
 
 GRAPH_SEED = 1  # tf.set_random_seed: only tf.nn.dropout draws random numbers in these graphs
 
@@ -37,16 +41,16 @@ LabGraph = namedtuple("LabGraph", [
 ])
 
 
-def build_graph(variant, initial_parameters):
+def build_graph(hyper, initial_parameters, options=TFOptions()):
     """Everything one variant needs, in the current default graph."""
     tf.set_random_seed(GRAPH_SEED)
-    X, Y = network.create_placeholders(variant.layers_dims[0])
+    X, Y = network.create_placeholders(hyper.layers_dims[0])
     parameters = init.create_parameters(initial_parameters)
     masks = keep_prob = dropout = None
-    if variant.keep_prob < 1 and variant.dropout == "course":
-        masks = regularization.mask_placeholders(variant.layers_dims)
-        dropout = lambda l, A: regularization.masked_dropout(A, masks[l - 1], variant.keep_prob)  # noqa: E731
-    elif variant.keep_prob < 1:
+    if hyper.keep_prob < 1 and options.dropout == "course":
+        masks = regularization.mask_placeholders(hyper.layers_dims)
+        dropout = lambda l, A: regularization.masked_dropout(A, masks[l - 1], hyper.keep_prob)  # noqa: E731
+    elif hyper.keep_prob < 1:
         keep_prob = regularization.keep_prob_placeholder()
         dropout = lambda l, A: regularization.nn_dropout(A, keep_prob, seed=l)  # noqa: E731
     ZL, AL = network.forward_propagation(X, parameters, dropout)
@@ -54,13 +58,14 @@ def build_graph(variant, initial_parameters):
     cost_total = network.cross_entropy_total(AL, Y)
     cost = 1. / m * cost_total
     loss = network.training_loss(ZL, Y)
-    if variant.lambd:
-        l2 = regularization.l2_cost(parameters, variant.lambd, m)
+    if hyper.lambd:
+        l2 = regularization.l2_cost(parameters, hyper.lambd, m)
         cost, loss = cost + l2, loss + l2
     epoch_num = schedules.epoch_placeholder()
-    learning_rate = schedules.learning_rate(variant, epoch_num)
+    learning_rate = schedules.learning_rate(hyper, epoch_num, options.float64_hyperparameters)
     grads = tf.gradients(loss, list(parameters.values()))
-    train_op = optimizers.minimize(variant, parameters, grads, learning_rate, fetched=[cost, cost_total])
+    train_op = optimizers.minimize(hyper, parameters, grads, learning_rate, fetched=[cost, cost_total],
+                                   options=options)
     if masks is not None:  # the fed masks have a fixed keep_prob: evaluate on a dropout-free copy
         _, AL = network.forward_propagation(X, parameters)
     return LabGraph(X, Y, parameters, masks, keep_prob, epoch_num, learning_rate, cost, cost_total,
@@ -68,59 +73,45 @@ def build_graph(variant, initial_parameters):
                     tf.global_variables_initializer())
 
 
-def _dropout_feed(g, variant, m):
+def _dropout_feed(g, hyper, m):
     """The feeds that switch dropout on for a batch of m examples."""
     if g.masks is not None:  # the course reseeds at every pass, so these are its masks every time
         return {D: mask.astype(np.float64)
-                for D, mask in zip(g.masks, dropout_masks(variant.layers_dims, m, variant.keep_prob))}
+                for D, mask in zip(g.masks, dropout_masks(hyper.layers_dims, m, hyper.keep_prob))}
     if g.keep_prob is not None:
-        return {g.keep_prob: variant.keep_prob}
+        return {g.keep_prob: hyper.keep_prob}
     return {}
 
 
-def model(variant, initial_parameters, data, grid=None, device="cpu", progress=True):
-    """Train ``variant`` in a Session from ``initial_parameters`` on ``data``. Returns a Result."""
-    from tf1_course import device as devices
+def model(hyper, initial_parameters, data, grid=None, device="cpu", progress=True, options=TFOptions(),
+          name=""):
+    """Train with ``hyper`` in a Session from ``initial_parameters`` on ``data``. Returns a Result.
 
+    name: the variant's name, for the progress bar.
+    """
     X, Y = data.X_train, data.Y_train
     graph = tf.Graph()
     with graph.as_default():
-        g = build_graph(variant, initial_parameters)
+        g = build_graph(hyper, initial_parameters, options)
     graph.finalize()
-    costs, learning_rates, last_costs = [], None, None
-    bar = tqdm(range(variant.num_steps), desc=f"{variant.name} tf", unit=variant.unit,
-               disable=None if progress else True, leave=False, dynamic_ncols=True)
+    dropout_feeds = {}  # by batch size: the course's masks depend on nothing else
     with tf.Session(graph=graph, config=devices.session_config(device)) as sess:
         sess.run(g.init_op)
-        start = time.perf_counter()
-        if variant.minibatch_size is None:
-            feed = {g.X: X, g.Y: Y, **_dropout_feed(g, variant, X.shape[1])}
-            for _ in bar:
-                _, cost = sess.run([g.train_op, g.cost], feed)
-                costs.append(float(cost))
-        else:
-            learning_rates, last_costs = [], []
-            m, seed, decay_epoch = X.shape[1], variant.first_seed, 0
-            for i in bar:
-                seed = seed + 1
-                cost_total = 0
-                for minibatch_X, minibatch_Y in random_mini_batches(X, Y, variant.minibatch_size, seed):
-                    feed = {g.X: minibatch_X, g.Y: minibatch_Y, g.epoch_num: decay_epoch,
-                            **_dropout_feed(g, variant, minibatch_X.shape[1])}
-                    _, cost, total, rate = sess.run([g.train_op, g.cost, g.cost_total, g.learning_rate], feed)
-                    cost_total += total
-                costs.append(float(cost_total / m))
-                last_costs.append(float(cost))
-                learning_rates.append(float(rate))
-                decay_epoch = i
-        seconds = time.perf_counter() - start
-        bar.close()
+
+        def one_step(X_batch, Y_batch, epoch_num):
+            m = X_batch.shape[1]
+            if m not in dropout_feeds:
+                dropout_feeds[m] = _dropout_feed(g, hyper, m)
+            feed = {g.X: X_batch, g.Y: Y_batch, g.epoch_num: epoch_num, **dropout_feeds[m]}
+            _, cost, cost_total, rate = sess.run([g.train_op, g.cost, g.cost_total, g.learning_rate], feed)
+            return cost, cost_total, rate
+
+        curves = training_loop.run(hyper, X, Y, one_step, f"{name} tf".strip(), progress)
         parameters = sess.run(g.parameters)
         train_accuracy = float(sess.run(g.accuracy, {g.X: X, g.Y: Y}))
         test_accuracy = None
         if data.X_test is not None:
             test_accuracy = float(sess.run(g.accuracy, {g.X: data.X_test, g.Y: data.Y_test}))
         grid_predictions = None if grid is None else sess.run(g.predictions, {g.X: grid})
-    return Result(engine="tf", costs=costs, parameters=parameters, train_accuracy=train_accuracy,
-                  test_accuracy=test_accuracy, seconds=seconds, grid_predictions=grid_predictions,
-                  learning_rates=learning_rates, last_minibatch_costs=last_costs)
+    return Result(engine="tf", parameters=parameters, train_accuracy=train_accuracy,
+                  test_accuracy=test_accuracy, grid_predictions=grid_predictions, **curves._asdict())
