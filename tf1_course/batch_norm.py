@@ -28,6 +28,8 @@ and 0.9, the course's usual beta of an exponentially weighted average.
 
     training_flag(name) -> bool scalar placeholder, default False
     batch_norm(Z, is_training, ...) -> BatchNorm       (creates variables in a variable_scope)
+    normalize(Z, mu, sigma2, gamma, beta) -> Z_tilde   (the formula, for graphs that own their variables)
+    moving_average_update(variable, value) -> assign op
     with_updates(train_op, update_ops=None) -> op      (train_op + the moving-average updates)
 """
 
@@ -54,9 +56,20 @@ def training_flag(name="is_training"):
     return tf.placeholder_with_default(False, shape=(), name=name)
 
 
-def _ewma(variable, value, momentum):
-    """The assign op variable = momentum * variable + (1 - momentum) * value."""
-    return tf.assign(variable, momentum * variable + (1 - momentum) * value)
+def moving_average_update(variable, value, momentum=MOMENTUM, current=None):
+    """The assign op variable = momentum * variable + (1 - momentum) * value.
+
+    ``current``: the variable's value to average from (default the variable itself); inside a
+    tf.while_loop pass ``variable.read_value()``, a read made in the loop, not one made before it.
+    """
+    current = variable if current is None else current
+    return tf.assign(variable, momentum * current + (1 - momentum) * value)
+
+
+def normalize(Z, mu, sigma2, gamma, beta, epsilon=EPSILON):
+    """The course's formula: gamma * (Z - mu) / sqrt(sigma2 + epsilon) + beta. Z [n_l, m], the rest [n_l, 1]."""
+    Z_norm = (Z - mu) / tf.sqrt(sigma2 + epsilon)  # (n_l, m)
+    return gamma * Z_norm + beta  # (n_l, m)
 
 
 def batch_norm(Z, is_training, epsilon=EPSILON, momentum=MOMENTUM, gamma_initializer=None,
@@ -83,10 +96,9 @@ def batch_norm(Z, is_training, epsilon=EPSILON, momentum=MOMENTUM, gamma_initial
         else:
             mu, sigma2 = tf.cond(is_training, lambda: (batch_mean, batch_variance),
                                  lambda: (tf.identity(moving_mean), tf.identity(moving_variance)))
-        Z_norm = (Z - mu) / tf.sqrt(sigma2 + epsilon)  # (n_l, m)
-        Z_tilde = gamma * Z_norm + beta  # (n_l, m)
-        update_ops = [_ewma(moving_mean, batch_mean, momentum),
-                      _ewma(moving_variance, batch_variance, momentum)]
+        Z_tilde = normalize(Z, mu, sigma2, gamma, beta, epsilon)  # (n_l, m)
+        update_ops = [moving_average_update(moving_mean, batch_mean, momentum),
+                      moving_average_update(moving_variance, batch_variance, momentum)]
     for op in update_ops:
         tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, op)
     return BatchNorm(Z_tilde, gamma, beta, moving_mean, moving_variance, batch_mean, batch_variance,

@@ -29,7 +29,8 @@ class TrainedModel:
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.g = model.build_graph(seed=train["seed"], training=False, options=model_options(train))
-            saver = tf.train.Saver(var_list=self.g.parameters)  # the weights only, not Adam's slots
+            # the weights (and batch norm's moving averages), not Adam's slots
+            saver = tf.train.Saver(var_list={**self.g.parameters, **self.g.moving})
         self.graph.finalize()
         self.sess = tf.Session(graph=self.graph, config=devices.session_config(device))
         try:

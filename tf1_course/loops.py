@@ -122,10 +122,12 @@ class FastLoop:
                 Y = tf.transpose(tf.gather(data["Y"], rows))  # [6, b]
                 weights = [v.read_value() for v in variables]
                 dropout_seed = tf.stack([self.epoch_seed, i]) if graph.dropout_seed is not None else None
-                cost = model.training_cost(X, Y, dict(zip(names, weights)), graph.options, dropout_seed)
+                cost, statistics = model.training_cost(X, Y, dict(zip(names, weights)), graph.options,
+                                                       dropout_seed)
                 grads = tf.gradients(cost, weights, gate_gradients=True)
                 update = graph.optimizer.apply_gradients(zip(grads, variables), global_step=graph.global_step)
-                with tf.control_dependencies([update]):
+                moving = model.moving_average_updates(graph.moving, statistics, in_loop=True)
+                with tf.control_dependencies([update, *moving]):
                     return i + 1, costs.write(i, cost)
 
             costs = tf.TensorArray(tf.float32, size=len(bounds), name="minibatch_costs")

@@ -9,23 +9,29 @@ the same graph from these functions. Examples are columns, as in the course:
 
 Options beyond the course's model (all off by default, and then the graph is exactly the
 course's): L2 regularization (``l2_lambda``), inverted dropout on the hidden layers
-(``keep_prob``) and Adam's ``beta1``, the knobs Week 3's hyperparameter search turns.
+(``keep_prob``) and Adam's ``beta1``, the knobs Week 3's hyperparameter search turns, and
+batch normalization (``batch_norm``): each hidden layer's Z = W A_prev (no bias: beta takes its
+place) is normalized with the mini-batch's mean and variance while training and with their
+moving averages (non-trainable variables, updated by every training step) at test time.
 """
 
 from collections import namedtuple
 
+from tf1_course import batch_norm as bn
 from tf1_course.compat import tf
 
 N_X = 64 * 64 * 3  # 12288
 N_Y = 6  # classes 0..5
 HIDDEN = (25, 12)  # the course's hidden layer sizes
 
-Options = namedtuple("Options", ["hidden", "l2_lambda", "keep_prob", "beta1"])
-Options.__new__.__defaults__ = (HIDDEN, 0.0, 1.0, 0.9)  # the course's model
+Options = namedtuple("Options", ["hidden", "l2_lambda", "keep_prob", "beta1", "batch_norm"])
+Options.__new__.__defaults__ = (HIDDEN, 0.0, 1.0, 0.9, False)  # the course's model
 
 SignsGraph = namedtuple("SignsGraph", [
     "X", "Y",              # placeholders
-    "parameters",          # {"W1": [25, 12288], "b1": [25, 1], ..., "b3": [6, 1]} variables
+    "parameters",          # {"W1": [25, 12288], "b1": [25, 1], ..., "b3": [6, 1]} trainable variables
+                           # (batch norm: "gamma1"/"beta1" [25, 1] ... instead of the hidden biases)
+    "moving",              # batch norm: {"moving_mean1": [25, 1], "moving_variance1", ...}; else {}
     "Z3",                  # logits [6, m], without dropout
     "probabilities",       # softmax over classes [6, m]
     "cost",                # scalar: what training minimizes and prints (dropout and L2 included)
@@ -34,6 +40,7 @@ SignsGraph = namedtuple("SignsGraph", [
     "global_step",         # int64 scalar variable, Adam steps taken
     "optimizer",           # the AdamOptimizer behind train_op (None in an inference graph)
     "dropout_seed",        # int32 [2] placeholder (epoch's shuffle seed, step) or None without dropout
+    "update_ops",          # batch norm: the moving-average updates train_op runs; else []
     "options",             # the Options the graph was built with
 ])
 
@@ -45,20 +52,37 @@ def create_placeholders(n_x, n_y):
     return X, Y
 
 
-def initialize_parameters(n_x=N_X, hidden=HIDDEN, n_y=N_Y, seed=1):
+def initialize_parameters(n_x=N_X, hidden=HIDDEN, n_y=N_Y, seed=1, batch_norm=False):
     """Weights Xavier (Glorot uniform, op seed ``seed``), biases zero, made with ``get_variable``.
 
     The course used ``tf.contrib.layers.xavier_initializer(seed=1)``; contrib is gone, and
     ``glorot_uniform_initializer(seed=1)`` is the same distribution and the same random op.
-    Returns {"W1": [25, n_x], "b1": [25, 1], "W2": [12, 25], "b2": [12, 1], "W3": [6, 12], "b3": [6, 1]}.
+    Returns {"W1": [25, n_x], "b1": [25, 1], "W2": [12, 25], "b2": [12, 1], "W3": [6, 12], "b3": [6, 1]};
+    with ``batch_norm`` each hidden layer has gamma (ones) and beta (zeros) [n_l, 1] instead of b.
     """
     dims = [n_x, *hidden, n_y]
     parameters = {}
     for l in range(1, len(dims)):
         parameters[f"W{l}"] = tf.get_variable(
             f"W{l}", [dims[l], dims[l - 1]], initializer=tf.glorot_uniform_initializer(seed=seed))
-        parameters[f"b{l}"] = tf.get_variable(f"b{l}", [dims[l], 1], initializer=tf.zeros_initializer())
+        if batch_norm and l < len(dims) - 1:
+            parameters[f"gamma{l}"] = tf.get_variable(f"gamma{l}", [dims[l], 1], initializer=tf.ones_initializer())
+            parameters[f"beta{l}"] = tf.get_variable(f"beta{l}", [dims[l], 1], initializer=tf.zeros_initializer())
+        else:
+            parameters[f"b{l}"] = tf.get_variable(f"b{l}", [dims[l], 1], initializer=tf.zeros_initializer())
     return parameters
+
+
+def create_moving_averages(hidden=HIDDEN):
+    """Batch norm's test-time statistics, non-trainable: {"moving_mean1": zeros [25, 1],
+    "moving_variance1": ones [25, 1], ...} for each hidden layer."""
+    moving = {}
+    for l, n_l in enumerate(hidden, start=1):
+        moving[f"moving_mean{l}"] = tf.get_variable(f"moving_mean{l}", [n_l, 1], initializer=tf.zeros_initializer(),
+                                                    trainable=False)
+        moving[f"moving_variance{l}"] = tf.get_variable(f"moving_variance{l}", [n_l, 1],
+                                                        initializer=tf.ones_initializer(), trainable=False)
+    return moving
 
 
 def dropout(A, keep_prob, seed):
@@ -72,19 +96,47 @@ def dropout(A, keep_prob, seed):
 
 
 def forward_propagation(X, parameters, keep_prob=1.0, dropout_seed=None):
-    """LINEAR -> RELU -> LINEAR -> RELU -> LINEAR. X [n_x, m] -> Z3 [n_y, m] (logits, no softmax).
+    """LINEAR -> RELU -> LINEAR -> RELU -> LINEAR. X [n_x, m] -> Z3 [n_y, m] (logits, no softmax)."""
+    return forward_pass(X, parameters, keep_prob, dropout_seed)[0]
+
+
+def forward_pass(X, parameters, keep_prob=1.0, dropout_seed=None, moving=None):
+    """X [n_x, m] -> (Z3 [n_y, m], batch statistics {l: (mu [n_l, 1], sigma2 [n_l, 1])}).
 
     With ``keep_prob < 1``, hidden layer l of step s is dropped out with the stateless seed
     [epoch seed, L s + l] (``dropout_seed`` = [epoch seed, s]; L layers): each layer of each step
-    its own mask.
+    its own mask. With batch norm (gamma/beta in ``parameters``) a hidden layer normalizes Z with
+    the mini-batch's statistics (returned, for the moving averages) or, given ``moving``, with
+    the moving averages (test time).
     """
-    L = len(parameters) // 2
-    A = X
+    L = sum(1 for k in parameters if k.startswith("W"))
+    A, statistics = X, {}
     for l in range(1, L):
-        A = tf.nn.relu(tf.matmul(parameters[f"W{l}"], A) + parameters[f"b{l}"])  # (n_l, m)
+        Z = tf.matmul(parameters[f"W{l}"], A)  # (n_l, m)
+        if f"gamma{l}" in parameters:
+            if moving is None:
+                mu, sigma2 = statistics[l] = tf.nn.moments(Z, axes=[1], keepdims=True)  # (n_l, 1) each
+            else:
+                mu, sigma2 = moving[f"moving_mean{l}"], moving[f"moving_variance{l}"]
+            A = tf.nn.relu(bn.normalize(Z, mu, sigma2, parameters[f"gamma{l}"], parameters[f"beta{l}"]))
+        else:
+            A = tf.nn.relu(Z + parameters[f"b{l}"])  # (n_l, m)
         if keep_prob < 1:
             A = dropout(A, keep_prob, dropout_seed * tf.constant([1, L]) + tf.constant([0, l]))
-    return tf.matmul(parameters[f"W{L}"], A) + parameters[f"b{L}"]  # (n_y, m)
+    return tf.matmul(parameters[f"W{L}"], A) + parameters[f"b{L}"], statistics  # (n_y, m)
+
+
+def moving_average_updates(moving, statistics, in_loop=False):
+    """The assign ops that move each moving mean/variance towards this mini-batch's statistics.
+
+    ``in_loop``: built inside a tf.while_loop body, so each step reads the variables afresh.
+    """
+    updates = []
+    for l, (mu, sigma2) in sorted(statistics.items()):
+        for name, value in ((f"moving_mean{l}", mu), (f"moving_variance{l}", sigma2)):
+            current = moving[name].read_value() if in_loop else None
+            updates.append(bn.moving_average_update(moving[name], value, current=current))
+    return updates
 
 
 def compute_cost(Z3, Y):
@@ -110,8 +162,10 @@ def objective(Z, Y, parameters, options):
 
 
 def training_cost(X, Y, parameters, options, dropout_seed=None):
-    """One training step's cost: the forward pass with dropout (if any), then :func:`objective`."""
-    return objective(forward_propagation(X, parameters, options.keep_prob, dropout_seed), Y, parameters, options)
+    """One training step's (cost, batch statistics): the forward pass with dropout and batch norm's
+    mini-batch statistics (if any), then :func:`objective`."""
+    Z, statistics = forward_pass(X, parameters, options.keep_prob, dropout_seed)
+    return objective(Z, Y, parameters, options), statistics
 
 
 def compute_accuracy(Z3, Y):
@@ -133,18 +187,23 @@ def build_graph(learning_rate=1e-4, hidden=None, seed=1, training=True, n_x=N_X,
         options = options._replace(hidden=tuple(hidden))
     tf.set_random_seed(seed)
     X, Y = create_placeholders(n_x, n_y)
-    parameters = initialize_parameters(n_x, options.hidden, n_y, seed=seed)
-    Z3 = forward_propagation(X, parameters)
-    Z_train, dropout_seed = Z3, None
-    if training and options.keep_prob < 1:
-        dropout_seed = tf.placeholder_with_default(tf.constant([0, 0]), [2], name="dropout_seed")
-        Z_train = forward_propagation(X, parameters, options.keep_prob, dropout_seed)
+    parameters = initialize_parameters(n_x, options.hidden, n_y, seed=seed, batch_norm=options.batch_norm)
+    moving = create_moving_averages(options.hidden) if options.batch_norm else {}
+    Z3, _ = forward_pass(X, parameters, moving=moving or None)  # test time: no dropout, moving averages
+    Z_train, statistics, dropout_seed = Z3, {}, None
+    if training and (options.keep_prob < 1 or options.batch_norm):
+        if options.keep_prob < 1:
+            dropout_seed = tf.placeholder_with_default(tf.constant([0, 0]), [2], name="dropout_seed")
+        Z_train, statistics = forward_pass(X, parameters, options.keep_prob, dropout_seed)
     cost = objective(Z_train, Y, parameters, options)
     global_step = tf.train.get_or_create_global_step()
     optimizer = train_op = None
+    update_ops = moving_average_updates(moving, statistics)
     if training:
         optimizer = tf.train.AdamOptimizer(learning_rate, beta1=options.beta1)
         train_op = optimizer.minimize(cost, global_step=global_step)
+        if update_ops:  # without this the moving averages never move: the trap of TF1 batch norm
+            train_op = bn.with_updates(train_op, update_ops)
     probabilities = tf.nn.softmax(Z3, axis=0)
-    return SignsGraph(X, Y, parameters, Z3, probabilities, cost, compute_accuracy(Z3, Y),
-                      train_op, global_step, optimizer, dropout_seed, options)
+    return SignsGraph(X, Y, parameters, moving, Z3, probabilities, cost, compute_accuracy(Z3, Y),
+                      train_op, global_step, optimizer, dropout_seed, update_ops, options)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_MINUS_DEV_FILE
+from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.errors import UsageError
 from tf1_course.fileio import read_json, write_json, write_text
 

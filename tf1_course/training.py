@@ -47,6 +47,7 @@ class TrainConfig:
     l2_lambda: float = 0.0        # L2 regularization lambda (course's formula; 0 = none, as in the course)
     keep_prob: float = 1.0        # inverted dropout on hidden layers: keep probability (1 = none)
     beta1: float = 0.9            # Adam's first-moment decay (course: 0.9)
+    batch_norm: bool = False      # batch norm before each hidden ReLU (no hidden biases; Week 3)
     print_every: int = 100        # print the course's cost line every N epochs
     save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
     loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
@@ -56,7 +57,7 @@ class TrainConfig:
 
 # Settings that change what is computed: a resumed run keeps them.
 MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
-               "keep_prob", "beta1")
+               "keep_prob", "beta1", "batch_norm")
 POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
 
 # The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
@@ -115,7 +116,8 @@ def model_options(cfg):
     get = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
     defaults = Options()
     return Options(tuple(get("hidden")), get("l2_lambda", defaults.l2_lambda),
-                   get("keep_prob", defaults.keep_prob), get("beta1", defaults.beta1))
+                   get("keep_prob", defaults.keep_prob), get("beta1", defaults.beta1),
+                   bool(get("batch_norm", defaults.batch_norm)))
 
 
 def tuple_if_list(value):
@@ -324,7 +326,7 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
     """Accuracies on every data role, then parameters.npz, cost.png and metrics.json. Returns metrics."""
     from tf1_course.compat import TF_VERSION
 
-    parameters = sess.run(built.g.parameters)
+    parameters = sess.run({**built.g.parameters, **built.g.moving})  # batch norm: the moving averages too
     accuracies = {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
                   for role, (X, Y) in data.items()}
     log("Parameters have been trained!")

@@ -1,0 +1,117 @@
+"""`tf1-course train --batch-norm`: the SIGNS model with batch norm before each hidden ReLU."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from tf1_course import evaluate, predict, train
+from tf1_course.fileio import read_json
+
+FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
+
+
+def run_train(run_dir, data, *extra):
+    return train.main(["--run-dir", str(run_dir), "--data-dir", str(data), *FAST, *extra])
+
+
+@pytest.fixture(scope="module")
+def bn_run(tmp_path_factory):
+    from conftest import make_h5_pair
+
+    root = tmp_path_factory.mktemp("bn")
+    data = make_h5_pair(root / "data", m_train=48, m_test=12)
+    assert run_train(root / "run", data, "--epochs", "4", "--batch-norm") == 0
+    return root / "run", data
+
+
+def test_parameters_hold_gamma_beta_and_the_moving_averages(bn_run):
+    run, _ = bn_run
+    params = np.load(run / "parameters.npz")
+    assert sorted(params.files) == ["W1", "W2", "W3", "b3", "beta1", "beta2", "gamma1", "gamma2",
+                                    "moving_mean1", "moving_mean2", "moving_variance1", "moving_variance2"]
+    assert params["gamma1"].shape == (25, 1) and params["moving_variance2"].shape == (12, 1)
+    # the trap: if training stopped updating them they would still be exactly 0 and 1
+    assert np.abs(params["moving_mean1"]).max() > 1e-3
+    assert np.abs(params["moving_variance1"] - 1).max() > 1e-3
+    assert read_json(run / "config.json")["train"]["batch_norm"] is True
+
+
+def test_evaluate_uses_the_moving_averages_and_agrees_with_training(bn_run, capsys):
+    run, _ = bn_run
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 0
+    report, metrics = read_json(run / "evaluation.json"), read_json(run / "metrics.json")
+    assert report["train_accuracy"] == pytest.approx(metrics["train_accuracy"], abs=1e-6)
+    assert report["test_accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
+
+
+def test_both_loops_and_a_resume_give_the_same_bits_with_batch_norm(bn_run, tmp_path):
+    run, data = bn_run
+    assert run_train(tmp_path / "feed", data, "--epochs", "4", "--batch-norm", "--loop", "feed") == 0
+    assert run_train(tmp_path / "split", data, "--epochs", "2", "--batch-norm") == 0
+    assert run_train(tmp_path / "split", data, "--epochs", "4", "--resume") == 0
+    expected = np.load(run / "parameters.npz")
+    for other in ("feed", "split"):
+        assert read_json(tmp_path / other / "metrics.json")["costs"] == read_json(run / "metrics.json")["costs"]
+        got = np.load(tmp_path / other / "parameters.npz")
+        for k in expected.files:
+            np.testing.assert_array_equal(got[k], expected[k], err_msg=f"{other}: {k}")
+
+
+def test_one_photo_alone_is_predicted_as_inside_a_batch(bn_run):
+    """Test time uses the moving averages, so an example's probabilities do not depend on the
+    batch it comes in; the mini-batch statistics would make them depend on it a lot."""
+    from tf1_course.data import h5
+    from tf1_course.data.prepare import flatten_and_scale
+    from tf1_course.inference import open_model
+
+    run, data = bn_run
+    X = flatten_and_scale(h5.load_split(data / "test_signs.h5", "test").x, np.float32)  # [12288, 12]
+    with open_model(run, "cpu", log=lambda *_: None) as m:
+        batch = m.probabilities(X)
+        alone = np.concatenate([m.probabilities(X[:, j:j + 1]) for j in range(X.shape[1])], axis=1)
+    np.testing.assert_allclose(alone, batch, rtol=1e-5, atol=1e-6)
+    p = np.load(run / "parameters.npz")
+    np.testing.assert_allclose(batch, _probabilities(X, p, moving=True), rtol=1e-4, atol=1e-6)
+    # the same weights with the batch's own statistics: the first six photos' answers change with
+    # the company they come in
+    half, whole = _probabilities(X[:, :6], p, moving=False), _probabilities(X, p, moving=False)
+    assert np.abs(half - whole[:, :6]).max() > 1e-2
+
+
+def _probabilities(X, p, moving):
+    """The batch-norm SIGNS forward pass in NumPy (float64), with moving or batch statistics."""
+    A = X.astype(np.float64)
+    for l in (1, 2):
+        Z = p[f"W{l}"] @ A
+        if moving:
+            mu, var = p[f"moving_mean{l}"], p[f"moving_variance{l}"]
+        else:
+            mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+        A = np.maximum(0, p[f"gamma{l}"] * (Z - mu) / np.sqrt(var + 1e-8) + p[f"beta{l}"])
+    Z3 = p["W3"] @ A + p["b3"]
+    e = np.exp(Z3 - Z3.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+def test_resuming_or_predicting_across_a_batch_norm_mismatch_is_one_line(bn_run, tmp_path, capsys):
+    run, data = bn_run
+    plain = tmp_path / "plain"
+    assert run_train(plain, data, "--epochs", "1") == 0
+    capsys.readouterr()
+    assert run_train(plain, data, "--epochs", "2", "--resume", "--batch-norm") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot resume with a different batch_norm" in err[0]
+    tampered = tmp_path / "tampered"
+    shutil.copytree(run, tampered)
+    config = read_json(tampered / "config.json")
+    config["train"]["batch_norm"] = False  # a checkpoint with batch norm, a config without
+    (tampered / "config.json").write_text(__import__("json").dumps(config))
+    from PIL import Image
+
+    from conftest import sign_image
+
+    Image.fromarray(sign_image(1, 0)).save(tmp_path / "a.png")
+    assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(tampered), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not fit" in err[0] and "Traceback" not in err[0]
