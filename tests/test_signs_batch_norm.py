@@ -115,3 +115,36 @@ def test_resuming_or_predicting_across_a_batch_norm_mismatch_is_one_line(bn_run,
     assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(tampered), "--device", "cpu"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "does not fit" in err[0] and "Traceback" not in err[0]
+
+
+def test_lab_batchnorm_trains_each_rate_with_and_without(bn_run, tmp_path, capsys):
+    from tf1_course.labs import cli
+
+    _, data = bn_run
+    out_dir = tmp_path / "lab"
+    assert cli.main(["batchnorm", "--epochs", "3", "--print-every", "1", "--variants", "lr1e-03,lr1e-03-bn",
+                     "--data-dir", str(data), "--run-dir", str(out_dir), "--device", "cpu", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "== learning rate 0.001: without | with batch norm ==" in out and "Cost after epoch 2:" in out
+    metrics = read_json(out_dir / "metrics.json")
+    plain, bn = metrics["variants"]["lr1e-03"], metrics["variants"]["lr1e-03-bn"]
+    assert (plain["batch_norm"], bn["batch_norm"]) == (False, True)
+    assert len(plain["costs"]) == len(bn["costs"]) == 3 and plain["costs"] != bn["costs"]
+    # each variant is the same run as `tf1-course train` with those flags
+    assert run_train(tmp_path / "direct", data, "--epochs", "3", "--learning-rate", "0.001", "--batch-norm",
+                     "--minibatch-size", "32") == 0
+    assert read_json(tmp_path / "direct" / "metrics.json")["costs"] == bn["costs"]
+    assert (out_dir / "comparison-tf.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--engine", "numpy"], "TF engine only"),
+    (["--variants", "lr5"], "unknown variant lr5"),
+    (["--iterations", "3"], "use --epochs"),
+])
+def test_lab_batchnorm_bad_flags_are_one_line(args, needle, capsys):
+    from tf1_course.labs import cli
+
+    assert cli.main(["batchnorm", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]

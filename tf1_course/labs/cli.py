@@ -25,8 +25,11 @@ LABS = {
     "regularization": "tf1_course.labs.lab_regularization",
     "gradcheck": "tf1_course.labs.lab_gradcheck",
     "optimization": "tf1_course.labs.lab_optimization",
+    "batchnorm": "tf1_course.labs.lab_batchnorm",
 }
-STEP_FLAG = {"init": "--iterations", "regularization": "--iterations", "optimization": "--epochs"}
+STEP_FLAG = {"init": "--iterations", "regularization": "--iterations", "optimization": "--epochs",
+             "batchnorm": "--epochs"}
+TF_ONLY = ("batchnorm",)  # labs that train the SIGNS model, on the TF engine
 
 
 def _positive(text):
@@ -50,11 +53,17 @@ def _lab(name):
     return importlib.import_module(LABS[name])
 
 
+def _variant_names(lab):
+    if hasattr(lab, "variant_names"):
+        return lab.variant_names()
+    return [v.name for v in lab.variants()]
+
+
 def _variants_help():
     lines = ["variants (--variants a,b; default all):"]
     for name in LABS:
         if name != "gradcheck":
-            names = ", ".join(v.name for v in _lab(name).variants())
+            names = ", ".join(_variant_names(_lab(name)))
             lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ",
                                    subsequent_indent="    ", break_on_hyphens=False)
     return "\n".join(lines)
@@ -65,14 +74,15 @@ def build_parser():
                description="Run one of the course's labs on the NumPy engine, the TF engine, or both.",
                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_variants_help())
     p.add_argument("name", metavar="NAME", choices=list(LABS), help=f"the lab: {', '.join(LABS)}")
-    p.add_argument("--engine", choices=("numpy", "tf", "both"), default="both",
-                   help="which engine runs the lab (default both, side by side)")
+    p.add_argument("--engine", choices=("numpy", "tf", "both"),
+                   help="which engine runs the lab (default both, side by side; tf for batchnorm)")
     p.add_argument("--run-dir", help="output folder (default runs/lab-NAME)")
     p.add_argument("--device", choices=devices.DEVICES, default="auto", help="where TF Sessions run (default auto)")
     p.add_argument("--variants", type=_names, help="comma-separated variants to run (default all)")
     p.add_argument("--iterations", type=_positive,
                    help="shorten every variant to N iterations (init, regularization)")
-    p.add_argument("--epochs", type=_positive, help="shorten every variant to N epochs (optimization)")
+    p.add_argument("--epochs", type=_positive, help="shorten every variant to N epochs (optimization, batchnorm)")
+    p.add_argument("--data-dir", help="SIGNS data folder for lab batchnorm (default datasets/)")
     p.add_argument("--print-every", type=_positive, help="a cost line every N iterations/epochs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
@@ -95,13 +105,20 @@ def _check_flags(args):
 def run(args):
     # Lazy, like TensorFlow: the runner loads matplotlib (for the PNGs), which would make
     # `tf1-course lab --help` about 10x slower (0.04 s -> 0.4 s to import this module, unloaded).
-    from tf1_course.labs.runner import ENGINES, Options, run_training_lab, select_variants
+    from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
     steps = _check_flags(args)
     lab = _lab(args.name)
+    engine = args.engine or ("tf" if args.name in TF_ONLY else "both")
+    if args.name in TF_ONLY and engine != "tf":
+        raise UsageError(f"lab {args.name} trains the SIGNS model on the TF engine only: use --engine tf")
+    if args.data_dir and args.name not in TF_ONLY:
+        raise UsageError(f"lab {args.name} uses the course's 2-D data: --data-dir does not apply")
     if args.name != "gradcheck":
-        select_variants(lab.variants(), args.variants)  # a bad name fails before TensorFlow loads
-    engines = ENGINES if args.engine == "both" else (args.engine,)
+        unknown = [n for n in args.variants or [] if n not in _variant_names(lab)]
+        if unknown:  # a bad name fails before TensorFlow loads
+            raise UsageError(f"unknown variant {', '.join(unknown)} (choose from {', '.join(_variant_names(lab))})")
+    engines = ENGINES if engine == "both" else (engine,)
     device = "cpu"
     if "tf" in engines:  # only the TF engine needs TensorFlow (and a device)
         device = devices.resolve(args.device)
@@ -112,6 +129,8 @@ def run(args):
     options.run_dir.mkdir(parents=True, exist_ok=True)
     if args.name == "gradcheck":
         lab.run(options)
+    elif args.name in TF_ONLY:
+        lab.run(options, args.data_dir)
     else:
         run_training_lab(lab, options)
     tqdm.write(f"wrote {options.run_dir}/metrics.json and the PNGs")
