@@ -3,6 +3,10 @@
 #   docker build -t tf1-course:gpu .                        # runs with: docker run --gpus all ...
 #   docker build -t tf1-course:cpu --build-arg DEVICE=cpu .
 #
+# podman 4.3 (buildah 1.28, Debian 12) needs --build-arg DEVICE=gpu spelled out for the GPU image:
+# it skips the base-gpu stage when DEVICE comes from the default below (buildah issue 4312). Users'
+# guide: docs/docker.md; the whole flow, built and run for real: scripts/docker_smoke.sh.
+#
 # TF_VERSION: the official image tag, kept inside requirements.txt's tensorflow range by
 # tests/test_docker.py. 2.17.0 because from 2.18 on the official -gpu images ship cuDNN 8.9 while
 # their TensorFlow needs cuDNN 9, so TensorFlow there sees no GPU (tensorflow/build issue 221);
@@ -43,16 +47,19 @@ RUN python3 -m pip install --no-cache-dir --no-deps /opt/tf1-course \
 
 # A non-root user. The image's /etc/bash.bashrc runs ldconfig, which fails for non-root users:
 # the entrypoint is tf1-course itself, never a shell. MPLCONFIGDIR is writable for any --user.
+# The volumes are what a container leaves behind when they are mounted: the data, the runs, and
+# /app/out for files you ask for (predict --save-preprocessed /app/out); the rest of /app is lost
+# with the container.
 RUN groupadd --gid 1000 learner \
  && useradd --create-home --uid 1000 --gid 1000 learner \
- && mkdir -p /app/datasets /app/runs \
+ && mkdir -p /app/datasets /app/runs /app/out \
  && chown -R learner:learner /app
 ENV HOME=/home/learner \
     MPLCONFIGDIR=/tmp/matplotlib \
     TF1_COURSE_DATA_DIR=/app/datasets
 USER 1000:1000
 WORKDIR /app
-VOLUME ["/app/datasets", "/app/runs"]
+VOLUME ["/app/datasets", "/app/runs", "/app/out"]
 
 ENTRYPOINT ["tf1-course"]
 CMD ["--help"]

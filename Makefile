@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 SEED   ?=
 PYTEST_ARGS ?= -q -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 
-.PHONY: install install-dev data run test clean
+.PHONY: install install-dev data run test docker-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ run: data
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Docker image built and run for real with docker or podman (scripts/docker_smoke.sh: build,
+# data build, train, docker stop + resume, evaluate, predict, then the run on the host). Not part of
+# `make test`: it needs an engine, ~3 GB and a few minutes. SMOKE_ARGS="--device gpu --keep-going" ...
+docker-smoke: install
+	HOST_TF1_COURSE=$(abspath $(BIN))/tf1-course scripts/docker_smoke.sh $(SMOKE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

