@@ -184,7 +184,8 @@ def test_a_full_disk_for_the_final_files_is_one_line(tiny_data, tmp_path, monkey
 
     monkeypatch.setattr(training, "write_json", no_space)
     assert run_train(tmp_path / "run", tiny_data, "--epochs", "2") == 2
-    assert one_error_line(capsys).endswith(f"No space left on device: {tmp_path / 'run' / 'metrics.json'}")
+    line = one_error_line(capsys)
+    assert f"{tmp_path / 'run' / 'metrics.json'}: the disk is full" in line and "free some space" in line
 
 
 def _tmpfs(path, size):
@@ -193,6 +194,26 @@ def _tmpfs(path, size):
                           capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip()})")
+
+
+def test_a_run_folder_the_user_cannot_write_is_one_line(tiny_data, tmp_path):
+    """A real unwritable folder (as root: without the right to write anywhere, like uid 1000 in
+    the image on a root-owned host folder)."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    cmd = [sys.executable, "-m", "tf1_course", "train", "--run-dir", str(locked / "run"),
+           "--data-dir", str(tiny_data), *FAST, "--epochs", "1"]
+    if os.getuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: cannot drop the right to write anywhere")
+        cmd = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+               "--bounding-set=-dac_override,-dac_read_search"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    locked.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not writable by uid" in lines[0] and "--run-dir" in lines[0]
+    assert list(locked.iterdir()) == []
 
 
 def test_a_real_full_disk(tiny_data, tmp_path, capsys):

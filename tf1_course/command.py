@@ -7,8 +7,10 @@ A command module (train, evaluate, predict, ...) builds a :class:`Parser` and ha
 import argparse
 import errno
 import sys
+from pathlib import Path
 
-from tf1_course.errors import UsageError, reason
+from tf1_course.errors import UsageError
+from tf1_course.fileio import write_failure
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -42,8 +44,8 @@ def run_main(parser, run, argv=None):
     except OSError as e:
         if e.errno not in ENVIRONMENT_ERRNOS:
             raise
-        where = f": {e.filename}" if e.filename else ""
-        print(f"{parser.prog}: error: {reason(e)}{where}", file=sys.stderr)
+        where = Path(e.filename) if e.filename else Path(".")
+        print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)

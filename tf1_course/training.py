@@ -32,7 +32,7 @@ from tf1_course.data import h5
 from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_data_dir
 from tf1_course.data.prepare import prepare as prepare_split
 from tf1_course.errors import UsageError, reason
-from tf1_course.fileio import atomic_path, write_json
+from tf1_course.fileio import atomic_path, check_writable, write_json
 from tf1_course.rundir import RunDir, data_record, locate_data, ordered_files
 
 
@@ -378,6 +378,7 @@ def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overw
     the course's train/test files). ``echo``: print the log lines (they always go to train.log).
     """
     device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
+    check_writable(run_dir, "--run-dir")
     run = RunDir(run_dir)
     with run.lock():
         cfg, folder, record, saved = prepare(run, flags or {}, data_dir, resume, overwrite, files)
