@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tf1_course.labs import course, course_numbers
+from tf1_course import course_numbers
+from tf1_course.labs import course
 from tf1_course.labs.np_engine import gradcheck as gc
 
 

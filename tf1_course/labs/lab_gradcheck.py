@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tf1_course import device as devices
 from tf1_course.fileio import write_json
-from tf1_course.labs import course, course_numbers, plots
+from tf1_course import course_numbers
+from tf1_course.labs import course, plots
 from tf1_course.labs.np_engine import gradcheck as gc
 
 NAME = "gradcheck"

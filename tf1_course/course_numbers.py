@@ -1,6 +1,7 @@
-"""The numbers the course's notebooks print, for comparison (facts from the published outputs).
+"""The numbers the course prints, for comparison (facts from the published outputs): the TF
+basics, the SIGNS model, and the labs.
 
-Two editions differ: the 2017 notebooks (Python 2 era: accuracies printed with 12 digits, the
+For the labs, two editions differ: the 2017 notebooks (Python 2 era: accuracies printed with 12 digits, the
 optimization lab runs 10000 epochs and prints the *last mini-batch's* cost) and the 2021 revision
 (5000 epochs, prints the epoch cost = sum of mini-batch cost totals / m, adds learning-rate decay).
 Costs are keyed by the printed step; ``accuracy_at`` by the run length the accuracy was printed after.
@@ -82,4 +83,42 @@ OPTIMIZATION_2021 = {
                                      4000: 0.123218}},
     "adam-scheduled": {"costs": {0: 0.699346, 1000: 0.130074, 2000: 0.129826, 3000: 0.129282,
                                  4000: 0.128361}},
+}
+
+
+# --- TensorFlow basics (tf1-course basics): what the course's cells print -----------------------
+BASICS = {
+    "loss": 9,
+    "constants.tensor": 'Tensor("Mul:0", shape=(), dtype=int32)',
+    "constants.value": 20,
+    "placeholders.twice_x": 6,
+    "linear_function": [[-2.15657382], [2.95891446], [-1.08926781], [-0.84538042]],
+    "sigmoid(0)": 0.5,
+    "sigmoid(12)": 0.999994,
+    "cost(sigmoid(logits))": [1.0053872, 1.0366409, 0.4138543, 0.39956614],  # the course feeds sigmoid(z)
+    "one_hot": [[0., 0., 0., 1., 0., 0.], [1., 0., 0., 0., 0., 1.], [0., 1., 0., 0., 1., 0.],
+                [0., 0., 1., 0., 0., 0.]],
+    "ones": [1., 1., 1.],
+    "minimize.w": 4.999,  # "the answer you get is 4.999"
+    "training": [0.9, 8.54, 13.124001, 15.874401, 17.52464, 18.514786, 19.108871, 19.46532,
+                 19.679192, 19.807514],
+}
+
+# --- The SIGNS model (tf1-course train, course defaults) ----------------------------------------
+# The notebook's printed run; another published run of the same notebook (other machine and
+# TensorFlow version) printed slightly different costs and test accuracy 0.725.
+SIGNS_EPOCHS = list(range(0, 1500, 100))
+SIGNS = {
+    "notebook": {
+        "costs": dict(zip(SIGNS_EPOCHS, [1.855702, 1.016458, 0.733102, 0.572940, 0.468774, 0.381021,
+                                         0.313822, 0.254158, 0.203829, 0.166421, 0.141486, 0.107580,
+                                         0.086270, 0.059371, 0.052228])),
+        "train_accuracy": 0.999074, "test_accuracy": 0.716667,
+    },
+    "published run": {
+        "costs": dict(zip(SIGNS_EPOCHS, [1.855702, 1.017255, 0.733184, 0.573071, 0.468573, 0.381228,
+                                         0.313815, 0.253708, 0.203900, 0.166454, 0.146636, 0.107279,
+                                         0.086698, 0.059342, 0.052289])),
+        "train_accuracy": 0.9990741, "test_accuracy": 0.725,
+    },
 }
