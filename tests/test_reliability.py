@@ -282,3 +282,26 @@ def test_old_checkpoints_rotate_and_leftovers_of_a_crash_are_removed(tiny_data, 
     assert names == [f"model-{k}.{ext}" for k in (3, 4, 5) for ext in ("data-00000-of-00001", "index", "json")]
     state = (run / "checkpoints" / "checkpoint").read_text()
     assert '"model-5"' in state and os.sep + "model-5" not in state  # relative paths for TF's tools
+
+
+# --- 7. progress where the output is a pipe ------------------------------------------------------
+
+def test_progress_shows_in_a_pipe_for_labs_and_training(tiny_data, tmp_path):
+    lab = subprocess.run([sys.executable, "-m", "tf1_course", "lab", "init", "--engine", "numpy", "--iterations",
+                          "200", "--variants", "he", "--run-dir", str(tmp_path / "lab")],
+                         capture_output=True, text=True, timeout=120)
+    assert lab.returncode == 0, lab.stderr
+    lines = [line for line in lab.stdout.splitlines() if line.startswith("he numpy: ")]
+    assert lines[0].startswith("he numpy: 20/200 iterations (10%)") and len(lines) == 10
+    run = subprocess.run([sys.executable, "-m", "tf1_course", "train", "--run-dir", str(tmp_path / "run"),
+                          "--data-dir", str(tiny_data), *FAST, "--epochs", "20", "--print-every", "100"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "train: 10/20 epochs (50%)" in run.stdout and "cost" in run.stdout.split("train: 10/20")[1]
+
+
+def test_the_minibatch_seed_help_says_what_epoch_0_uses(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "MINIBATCH_SEED + e + 1 (default 3, so epoch 0 uses 4" in text

@@ -27,7 +27,7 @@ from collections import namedtuple
 import numpy as np
 from tqdm import tqdm
 
-from tf1_course import __version__, device as devices, plots
+from tf1_course import __version__, device as devices, plots, progress as progress_bar
 from tf1_course.data import h5
 from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_data_dir
 from tf1_course.data.prepare import prepare as prepare_split
@@ -285,8 +285,8 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
 
     outcome, message = "finished", None
     try:
-        with CtrlC() as ctrl_c, tqdm(total=cfg.num_epochs, initial=progress.epoch, unit="epoch",
-                                     disable=None if show_progress else True, dynamic_ncols=True) as bar:
+        with CtrlC() as ctrl_c, progress_bar.bar(cfg.num_epochs, "train", "epoch", initial=progress.epoch,
+                                                 enabled=show_progress) as bar:
             for epoch in range(progress.epoch, cfg.num_epochs):
                 t0 = time.perf_counter()
                 cost = float(built.engine.epoch(sess, cfg.minibatch_seed + epoch + 1))

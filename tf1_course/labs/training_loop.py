@@ -21,8 +21,7 @@ before the first, and always 0 in full-batch runs): as in the course, a decaying
 import time
 from collections import namedtuple
 
-from tqdm import tqdm
-
+from tf1_course import progress as progress_bar
 from tf1_course.labs.course import minibatch_seed
 from tf1_course.minibatches import random_mini_batches
 
@@ -36,18 +35,18 @@ Curves = namedtuple("Curves", [
 
 def run(hyper, X, Y, step, desc, progress=True):
     """Train with ``step`` on X [n_x, m], Y [1, m] as ``hyper`` says. Returns the Curves."""
-    bar = tqdm(range(hyper.num_steps), desc=desc, unit=hyper.unit,
-               disable=None if progress else True, leave=False, dynamic_ncols=True)
+    bar = progress_bar.bar(hyper.num_steps, desc=desc, unit=hyper.unit, enabled=progress, leave=False)
     costs, learning_rates, last_costs = [], None, None
     start = time.perf_counter()
     if hyper.minibatch_size is None:
-        for _ in bar:
+        for _ in range(hyper.num_steps):
             cost, _, _ = step(X, Y, 0)
             costs.append(float(cost))
+            bar.update()
     else:
         learning_rates, last_costs = [], []
         m, epoch_num = X.shape[1], 0
-        for i in bar:
+        for i in range(hyper.num_steps):
             cost_total = 0
             seed = minibatch_seed(hyper.first_seed, i)
             for minibatch_X, minibatch_Y in random_mini_batches(X, Y, hyper.minibatch_size, seed):
@@ -57,6 +56,7 @@ def run(hyper, X, Y, step, desc, progress=True):
             last_costs.append(float(cost))
             learning_rates.append(float(learning_rate))
             epoch_num = i
+            bar.update()
     seconds = time.perf_counter() - start
     bar.close()
     return Curves(costs, learning_rates, last_costs, seconds)
