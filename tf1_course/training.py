@@ -265,11 +265,12 @@ def restore_or_init(sess, built, run, resume, log):
 
 # --- run epochs -------------------------------------------------------------------------------
 
-def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True):
+def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True, scored=None):
     """Train from ``progress.epoch`` to ``cfg.num_epochs``. Returns (outcome, Progress, message).
 
-    ``on_epoch(epoch, cost, accuracy_of)`` runs after each epoch (``accuracy_of(X, Y)`` scores
-    the model as it is now); a true return value stops training there, as "stopped".
+    ``on_epoch(epoch, cost, scores)`` runs after each epoch; ``scores()`` returns
+    {role: accuracy now} for each data set in ``scored`` ({role: (X, Y)}, e.g. the dev set). A true
+    return value stops training there, as "stopped" (a checkpoint is saved).
     """
     from tf1_course.compat import tf
 
@@ -280,8 +281,9 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
         run.save_checkpoint(sess, built.saver, epochs_done,
                             {"epoch": epochs_done, "costs": costs, "seconds": seconds})
 
-    def accuracy_of(X, Y):
-        return float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
+    def scores():
+        return {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
+                for role, (X, Y) in (scored or {}).items()}
 
     outcome, message = "finished", None
     try:
@@ -308,7 +310,7 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
                 bar.set_postfix(cost=f"{cost:.4f}")
                 bar.update()
                 done = epoch + 1
-                stop = on_epoch(epoch, cost, accuracy_of) if on_epoch else False
+                stop = on_epoch(epoch, cost, scores) if on_epoch else False
                 if ctrl_c.requested or stop:
                     checkpoint(done)
                     outcome = "interrupted" if ctrl_c.requested else "stopped"
@@ -409,7 +411,9 @@ def _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_p
     with tf.Session(graph=built.graph, config=config) as sess:
         progress = restore_or_init(sess, built, run, resume, log)
         start = progress.epoch
-        outcome, progress, message = run_epochs(sess, built, cfg, run, progress, log, on_epoch, show_progress)
+        scored = {role: XY for role, XY in data.items() if role != "train"}
+        outcome, progress, message = run_epochs(sess, built, cfg, run, progress, log, on_epoch, show_progress,
+                                                scored)
         if outcome == "interrupted":
             log(f"stopped after epoch {progress.epoch}; checkpoint saved. Continue with: "
                 f"tf1-course train --run-dir {run} --resume")

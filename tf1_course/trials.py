@@ -1,0 +1,194 @@
+"""Training trials in parallel on Ray: the engine behind ``tune`` and ``reproduce --spread``.
+
+A :class:`Trial` is one ``tf1_course.training.train`` call (its run directory, settings and
+data); :func:`run_trials` runs many of them as Ray Tune trials, one CPU and one TensorFlow thread
+each, and tells the caller about every epoch and every finished trial. Each trial is exactly the
+training ``tf1-course train`` does (the same function), so it gives the same numbers.
+
+The engine is Ray (``ray[tune]``), never a home-made pool: with no address a local Ray instance
+is started for the run (one trial per core) and stopped after it; ``address`` (``--address
+HOST:PORT`` or ``RAY_ADDRESS``) runs the trials on an existing cluster, whose nodes must have
+tf1-course installed and the data at the same path.
+
+What makes it cheap (measured in docs/tuning.md): actors are reused between trials, so
+TensorFlow is imported once per worker, not once per trial; no dashboard, no log forwarding,
+workers at normal priority.
+"""
+
+import logging
+import os
+import time
+from collections import namedtuple
+from pathlib import Path
+
+from tf1_course.errors import UsageError
+
+Trial = namedtuple("Trial", ["key", "run_dir", "flags", "data_dir", "files"])
+TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "metrics", "seconds", "error"])
+
+ADDRESS_ENV = "RAY_ADDRESS"
+CONNECT_TIMEOUT_S = 10  # how long to wait for a cluster at --address before saying it is not there
+# Environment every worker needs before it imports TensorFlow (tf1_course.compat sets the thread
+# pool override too; passing it here also covers workers that import TensorFlow first).
+WORKER_ENV = {"TF_OVERRIDE_GLOBAL_THREADPOOL": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+              "RAY_worker_niceness": "0", "PYTHONUNBUFFERED": "1"}
+
+
+def _train_trial(config, trials):
+    """The trainable, in a Ray worker: one ``training.train`` with a per-epoch report."""
+    from ray import tune
+
+    from tf1_course.rundir import RunDir
+    from tf1_course.training import train
+
+    trial = trials[config["key"]]
+
+    def on_epoch(epoch, cost, scores):
+        tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores().items()}})
+
+    start = time.perf_counter()
+    result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
+                   files=trial.files, on_epoch=on_epoch, echo=False, show_progress=False)
+    final = {"outcome": result.outcome, "final": True, "seconds": round(time.perf_counter() - start, 3)}
+    if result.message:
+        final["message"] = result.message
+    tune.report(final)
+
+
+def connect(address=None, num_cpus=None):
+    """Start a local Ray instance, or connect to ``address``; one UsageError if it is not there."""
+    import ray
+
+    address = address or os.environ.get(ADDRESS_ENV)
+    os.environ.update(WORKER_ENV)  # inherited by a local instance's workers
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our own progress lines
+    os.environ.setdefault("RAY_gcs_rpc_server_connect_timeout_s", str(CONNECT_TIMEOUT_S))
+    kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True,
+                  runtime_env={"env_vars": dict(WORKER_ENV)})
+    if address:
+        try:
+            ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise UsageError(f"no Ray cluster reachable at {address} ({first}); start one with "
+                             f"`ray start --head --port=PORT`, or drop --address to run locally") from None
+    else:
+        # "local": a new instance for this run, even if `ray start` left one running on this machine
+        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, **kwargs)
+    return address
+
+
+def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epoch=None, on_done=None,
+               storage=None, name="trials"):
+    """Run ``trials`` ([Trial]) on Ray. Returns {key: TrialOutcome} for the trials that ended.
+
+    ``on_epoch(key, report)`` for each epoch's report ({"epoch", "cost", "dev_accuracy", ...});
+    ``on_done(TrialOutcome)`` as each trial ends (status "finished", "diverged", "stopped" by the
+    scheduler, "interrupted" or "error"). ``scheduler``: a Ray Tune scheduler (ASHA) that may
+    stop trials early, judged on "dev_accuracy". Ctrl-C stops the run; trials already ended
+    stay ended (the caller saved them in ``on_done``).
+    """
+    import ray
+    from ray import tune
+
+    if not trials:
+        return {}
+    by_key = {t.key: t for t in trials}
+    started_here = not ray.is_initialized()
+    if started_here:
+        connect(address)
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    concurrent = max(1, min(max_concurrent or cpus, len(trials)))
+    collector = _make_collector_class()(by_key, on_epoch, on_done)
+    trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key), {"cpu": 1})
+    tune_config = tune.TuneConfig(max_concurrent_trials=concurrent, reuse_actors=True, scheduler=scheduler,
+                                  metric="dev_accuracy" if scheduler else None,
+                                  mode="max" if scheduler else None)
+    storage = Path(storage or Path.cwd() / "runs" / ".ray").resolve()
+    tuner = tune.Tuner(trainable, param_space={"key": tune.grid_search(list(by_key))}, tune_config=tune_config,
+                       run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=0,
+                                                 callbacks=[collector]))
+    try:
+        tuner.fit()
+    finally:
+        collector.finish_unreported()
+        if started_here:
+            ray.shutdown()
+    return collector.outcomes
+
+
+def _make_collector_class():
+    from ray.tune import Callback
+
+    class Collector(Callback):
+        """Driver side: each trial's per-epoch reports, and its outcome as it ends."""
+
+        def __init__(self, by_key, on_epoch, on_done):
+            self.by_key, self.on_epoch_cb, self.on_done_cb = by_key, on_epoch, on_done
+            self.history, self.final, self.started, self.outcomes = {}, {}, {}, {}
+
+        def on_trial_start(self, iteration, trials, trial, **info):
+            self.started[trial.config["key"]] = time.perf_counter()
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            key = trial.config["key"]
+            if result.get("final"):
+                self.final[key] = result
+                return
+            if "epoch" in result:
+                report = {k: result[k] for k in result if k == "epoch" or k == "cost" or k.endswith("_accuracy")}
+                self.history.setdefault(key, []).append(report)
+                if self.on_epoch_cb:
+                    self.on_epoch_cb(key, report)
+
+        def _end(self, trial, error=None):
+            key = trial.config["key"]
+            if key in self.outcomes:
+                return
+            final = self.final.get(key)
+            if error is not None:
+                status = "error"
+            elif final:
+                status = final["outcome"]
+            else:
+                status = "stopped"  # ended without its final report: the scheduler stopped it
+            started = self.started.get(key, time.perf_counter())
+            seconds = final["seconds"] if final else round(time.perf_counter() - started, 3)
+            metrics = _read_metrics(self.by_key[key].run_dir) if status == "finished" else None
+            message = error or (final or {}).get("message")
+            outcome = TrialOutcome(key, status, self.history.get(key, []), metrics, seconds, message)
+            self.outcomes[key] = outcome
+            if self.on_done_cb:
+                self.on_done_cb(outcome)
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self._end(trial)
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            self._end(trial, error=_error_line(trial))
+
+        def finish_unreported(self):
+            """Nothing to do for trials that never ended (Ctrl-C): they run again next time."""
+
+    return Collector
+
+
+def _read_metrics(run_dir):
+    from tf1_course.fileio import read_json
+    from tf1_course.rundir import RunDir
+
+    try:
+        return read_json(RunDir(run_dir).metrics)
+    except (OSError, ValueError):
+        return None
+
+
+def _error_line(trial):
+    """The last line of a failed trial's error file (the exception), for the study's results."""
+    path = getattr(trial, "error_file", None)
+    try:
+        lines = [line for line in Path(path).read_text().splitlines() if line.strip()] if path else []
+    except OSError:
+        lines = []
+    return lines[-1][:300] if lines else "the trial failed (see its error file under the Ray storage folder)"
