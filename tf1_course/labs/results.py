@@ -20,6 +20,8 @@ class Result:
     grid_predictions: Optional[np.ndarray] = None  # int [1, G]: predictions on the plot's grid
     learning_rates: Optional[list] = None          # per epoch, the rate it ran at (mini-batch runs)
     last_minibatch_costs: Optional[list] = None    # per epoch, the last mini-batch's mean cost
+    outcome: str = "finished"                      # or "diverged" (lab batchnorm: a cost became nan/inf)
+    message: Optional[str] = None                  # why it did not finish
 
 
 def relative_difference(a, b):
@@ -60,3 +62,14 @@ def agreement(first, second, threshold=AGREEMENT):
         "max_abs_parameter_diff": max(float(np.max(np.abs(first.parameters[k] - second.parameters[k])))
                                       for k in first.parameters),
     }
+
+
+def agreement_verdict(a, unit):
+    """One phrase for an ``agreement`` dict: how far the costs agree (``unit``: "iteration"/"epoch")."""
+    first = a["first_step_above_threshold"]
+    if first is None:
+        return f"costs agree to {a['max_rel_cost_diff']:.1e} (relative)"
+    largest = f"largest relative difference between finite costs {a['max_finite_rel_cost_diff']:.2g}"
+    if first == 0:
+        return f"costs differ by more than {short_float(a['threshold'])} from {unit} 0 ({largest})"
+    return f"costs agree to {short_float(a['threshold'])} up to {unit} {first - 1}, then diverge ({largest})"

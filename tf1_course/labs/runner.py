@@ -18,7 +18,7 @@ from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.np_engine.init import initialize_parameters
-from tf1_course.labs.results import AGREEMENT, agreement, relative_difference, short_float
+from tf1_course.labs.results import AGREEMENT, agreement, agreement_verdict, relative_difference
 
 ENGINES = ("numpy", "tf")
 
@@ -126,14 +126,8 @@ def report_lines(variant, results, course_report, reference_report, threshold=AG
         lines.append(_row("Accuracy:", [repr(r.train_accuracy) for r in results.values()]))
     if len(engines) == 2:
         a = agreement(*results.values(), threshold=threshold)
-        verdict = (f"costs agree to {a['max_rel_cost_diff']:.1e} (relative)"
-                   if a["first_step_above_threshold"] is None else
-                   f"costs agree to {short_float(threshold)} up to {variant.unit} "
-                   f"{a['first_step_above_threshold'] - 1}, "
-                   f"then diverge (largest relative difference between finite costs "
-                   f"{a['max_finite_rel_cost_diff']:.2g})")
         same = a["same_train_accuracy"] and a["same_test_accuracy"]
-        lines.append(f"numpy vs tf: {verdict}; accuracies {'equal' if same else 'DIFFER'}")
+        lines.append(f"numpy vs tf: {agreement_verdict(a, variant.unit)}; accuracies {'equal' if same else 'DIFFER'}")
     for engine, rep in course_report.items():
         parts = []
         for key, what in (("costs", "printed costs"), ("last_minibatch_costs", "2017 last-mini-batch costs"),

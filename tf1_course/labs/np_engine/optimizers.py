@@ -8,6 +8,9 @@ For every layer l (W and b alike; dW is the mini-batch gradient, alpha the learn
     adam      v = beta1 * v + (1 - beta1) * dW;  s = beta2 * s + (1 - beta2) * dW**2
               v_hat = v / (1 - beta1**t);  s_hat = s / (1 - beta2**t)   (t counts Adam steps from 1)
               W -= alpha * v_hat / (sqrt(s_hat) + epsilon)
+
+and, for the SIGNS model of lab batchnorm, Adam as TensorFlow's ``AdamOptimizer`` computes it
+(``update_parameters_with_tf_adam``): not the course's formula, see there.
 """
 
 import numpy as np
@@ -105,3 +108,31 @@ class Optimizer:
             parameters, grads, self.velocity, self.squares, self.t, learning_rate,
             h.beta1, h.beta2, h.epsilon)
         return parameters
+
+
+def update_parameters_with_tf_adam(parameters, grads, m, v, t, learning_rate, beta1=0.9, beta2=0.999,
+                                   epsilon=1e-8):
+    """One step of TensorFlow's ``tf.train.AdamOptimizer`` (its ApplyAdam kernel), for every key of
+    ``parameters`` (W, b, gamma, beta alike). Not the course's formula (``update_parameters_with_adam``):
+
+        lr_t = learning_rate * sqrt(1 - beta2^t) / (1 - beta1^t)
+        m += (g - m) * (1 - beta1)         (= beta1 m + (1 - beta1) g)
+        v += (g^2 - v) * (1 - beta2)
+        W -= lr_t * m / (sqrt(v) + epsilon)
+
+    The bias corrections are folded into lr_t, so epsilon is added to the *uncorrected* sqrt(v):
+    the course's formula with epsilon / sqrt(1 - beta2^t) in place of epsilon (31.6 epsilon at
+    t = 1, epsilon as t grows). The SIGNS model trains with TF's optimizer, so the NumPy engine of
+    lab batchnorm uses this one to follow it.
+
+    m, v: {"W1": zeros like W1, ...} (keyed like ``parameters``), updated in place; t counts steps
+    from 1. Returns the new parameters dict.
+    """
+    lr_t = learning_rate * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    new = {}
+    for k, W in parameters.items():
+        g = grads[f"d{k}"]
+        m[k] += (g - m[k]) * (1 - beta1)
+        v[k] += (g * g - v[k]) * (1 - beta2)
+        new[k] = W - (m[k] * W.dtype.type(lr_t)) / (np.sqrt(v[k]) + epsilon)  # W's dtype, float32 too
+    return new
