@@ -201,3 +201,20 @@ def test_lab_batchnorm_bad_flags_are_one_line(args, needle, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
+
+
+def test_the_training_mode_cost_alone_can_be_fetched():
+    """oneDNN's remapper would fuse a batch-norm forward pass fetched without its gradients into a
+    layer norm that rejects gamma [n_l, 1]; batch-norm Sessions switch the remapper off."""
+    from tf1_course import device, model
+    from tf1_course.compat import tf
+
+    X = np.random.RandomState(0).rand(12288, 16).astype(np.float32)
+    Y = np.eye(6, dtype=np.float32)[np.arange(16) % 6].T
+    with tf.Graph().as_default():
+        g = model.build_graph(options=model.Options(batch_norm=True))
+        with tf.Session(config=device.session_config("cpu", batch_norm=True)) as sess:
+            sess.run(tf.global_variables_initializer())
+            cost = sess.run(g.cost, {g.X: X, g.Y: Y})
+            _, cost_with_step = sess.run([g.train_op, g.cost], {g.X: X, g.Y: Y})
+    assert np.isfinite(cost) and cost == cost_with_step

@@ -43,7 +43,7 @@ def resolve(device="auto"):
     return device
 
 
-def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1):
+def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1, batch_norm=False):
     """A ConfigProto for ``resolve(...)``'s answer ('cpu' or 'gpu').
 
     Threads: 0 = TensorFlow's default (the number of cores, so the bits then depend on the
@@ -51,6 +51,13 @@ def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1):
     gets thread pools of exactly these sizes, its own (``use_per_session_threads`` here for the
     inter-op pool, ``TF_OVERRIDE_GLOBAL_THREADPOOL`` in compat.py for the intra-op pool), never
     a pool an earlier Session in the process sized.
+
+    ``batch_norm``: for graphs with batch norm, TensorFlow's graph remapper is switched off. Its
+    oneDNN build (the default on x86 Linux) rewrites a batch-norm forward pass whose intermediates
+    nothing else reads (the training-mode cost fetched without the gradients) into _MklLayerNorm,
+    a layer norm over the last axis, which rejects gamma [n_l, 1] ("scale must be 1D tensor").
+    Training (gradients in the same run) and test time (moving averages) never meet it; anything
+    else would. Graphs without batch norm keep the remapper (and so the course's numbers).
     """
     from tf1_course.compat import tf
 
@@ -61,6 +68,9 @@ def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1):
                             intra_op_parallelism_threads=intra_op_threads,
                             inter_op_parallelism_threads=inter_op_threads,
                             use_per_session_threads=True)
+    if batch_norm:
+        rewrite = config.graph_options.rewrite_options
+        rewrite.remapping = type(rewrite).OFF
     if device == "cpu":
         config.device_count["GPU"] = 0
     else:

@@ -32,7 +32,8 @@ class TrainedModel:
             # the weights (and batch norm's moving averages), not Adam's slots
             saver = tf.train.Saver(var_list={**self.g.parameters, **self.g.moving})
         self.graph.finalize()
-        self.sess = tf.Session(graph=self.graph, config=devices.session_config(device))
+        config = devices.session_config(device, batch_norm=self.g.options.batch_norm)
+        self.sess = tf.Session(graph=self.graph, config=config)
         try:
             saver.restore(self.sess, self.checkpoint.prefix)
         except (tf.errors.OpError, ValueError) as e:

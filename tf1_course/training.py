@@ -407,7 +407,7 @@ def _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_p
     log(f"train {X_train.shape} " + " ".join(f"{role} {X.shape}" for role, (X, _) in data.items()
                                             if role != "train") + f" from {folder}; run dir {run}")
     built = build(cfg, X_train, Y_train)
-    config = devices.session_config(device, cfg.intra_op_threads, cfg.inter_op_threads)
+    config = devices.session_config(device, cfg.intra_op_threads, cfg.inter_op_threads, cfg.batch_norm)
     with tf.Session(graph=built.graph, config=config) as sess:
         progress = restore_or_init(sess, built, run, resume, log)
         start = progress.epoch

@@ -105,18 +105,8 @@ def build_graph(initial, moving=None, learning_rate=None, beta1=0.9, dtype=tf.fl
 
 
 def session_config():
-    """A CPU ConfigProto for ``build_graph``'s graphs: TensorFlow's graph remapper switched off.
-
-    TensorFlow's oneDNN build (the default on x86 Linux) rewrites a forward pass whose batch-norm
-    intermediates nothing else reads (Z3_train or cost fetched without the gradients) into
-    _MklLayerNorm, a layer norm over the last axis, which rejects gamma [n_l, 1] ("scale must
-    be 1D tensor") and float64. With the gradients in the same run nothing is fused, which is
-    why training (the SIGNS model's train op) never meets it.
-    """
-    config = devices.session_config("cpu")
-    rewrite = config.graph_options.rewrite_options
-    rewrite.remapping = type(rewrite).OFF
-    return config
+    """A CPU ConfigProto for ``build_graph``'s graphs (batch norm: see device.session_config)."""
+    return devices.session_config("cpu", batch_norm=True)
 
 
 def model(run_dir, cfg, data_dir=None, device="cpu", progress=True):
