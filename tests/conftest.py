@@ -83,3 +83,17 @@ def pytest_terminal_summary(terminalreporter, config):
     seed = config.getoption("randomly_seed", default=None)
     if config.pluginmanager.has_plugin("randomly") and isinstance(seed, int):
         terminalreporter.write_line(f"test order: random, seed {seed} (replay: make test SEED={seed})")
+
+
+def make_tuning_data(data_dir, m_train=36, m_dev=12, m_test=12, seed=0):
+    """A data folder with the tuning split (train_minus_dev, dev) and a test set, tiny."""
+    from tf1_course.data import h5
+
+    rng = np.random.RandomState(seed)
+    for name, split, m in (("train_minus_dev_signs.h5", "train", m_train), ("dev_signs.h5", "dev", m_dev),
+                           ("test_signs.h5", "test", m_test)):
+        y = np.arange(m) % 6
+        rng.shuffle(y)
+        x = np.stack([sign_image(int(label), i + 1000 * len(split)) for i, label in enumerate(y)])
+        h5.write_split(Path(data_dir) / name, split, x, y)
+    return Path(data_dir)

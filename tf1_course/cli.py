@@ -17,6 +17,7 @@ COMMANDS = {
     "evaluate": ("tf1_course.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
     "predict": ("tf1_course.predict", "predict the sign in your own photos"),
     "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
+    "tune": ("tf1_course.tune", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization) on NumPy and TF1"),
 }
 

@@ -11,7 +11,8 @@
                         `tf1-course evaluate --run-dir STUDY/best` and `predict` accept it
 
 A trial's status: finished; stopped (early, by the ASHA scheduler); diverged (its cost became
-nan or inf); collapsed (it finished predicting one class: accuracy at chance, 1/6); error.
+nan or inf); collapsed (it finished predicting one class for 95% or more of the training photos:
+accuracy near chance, 1/6); error.
 """
 
 import csv
@@ -28,7 +29,7 @@ from tf1_course.fileio import read_json, write_json, write_text
 # A trial trains on the 864 training photos and is judged on the 216 dev photos.
 TUNING_FILES = {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev")}
 CHANCE = 1 / 6
-CHANCE_MARGIN = 0.02  # within this of 1/6 on dev and train: the model predicts (nearly) one class
+COLLAPSED_SHARE = 0.95  # one class predicted for this share of the training examples or more
 FINAL = ("finished", "stopped", "diverged", "collapsed")  # a second `tune` does not run these again
 COLUMNS = ("trial", "status", "dev_accuracy", "train_accuracy", "final_cost", "epochs", "seconds")
 
@@ -59,7 +60,7 @@ class Study:
                 saved = read_json(self.spec)
             except ValueError as e:
                 raise UsageError(f"{self.spec} is damaged ({e}); use another study folder") from None
-            differs = sorted(k for k in set(asked) | set(saved) if k not in ("trials", "created")
+            differs = sorted(k for k in set(asked) | set(saved) if k not in ("trials", "created", "tf1_course")
                              and asked.get(k) != saved.get(k))
             if differs:
                 raise UsageError(f"{self.path} holds a different study ({', '.join(differs)} differ); "
@@ -114,9 +115,13 @@ def trial_result(k, values, status, history, metrics=None, seconds=None, error=N
               "dev_accuracy": dev[-1] if dev else None, "best_dev_accuracy": max(dev) if dev else None,
               "train_accuracy": None, "final_cost": costs[-1] if costs else None,
               "seconds": seconds, "costs": costs, "dev_accuracies": dev}
-    if metrics:
+    if metrics:  # the run's own record: complete even when it resumed from a checkpoint
         result.update(dev_accuracy=metrics["dev_accuracy"], train_accuracy=metrics["train_accuracy"],
-                      final_cost=metrics["final_cost"], seconds=metrics["seconds"], epochs=metrics["epochs"])
+                      final_cost=metrics["final_cost"], seconds=metrics["seconds"], epochs=metrics["epochs"],
+                      costs=metrics["costs"])
+        if metrics.get("scores"):
+            result["dev_accuracies"] = [s.get("dev") for s in metrics["scores"]]
+            result["best_dev_accuracy"] = max(result["dev_accuracies"])
         if collapsed(metrics):
             result["status"] = "collapsed"
     if error:
@@ -125,8 +130,9 @@ def trial_result(k, values, status, history, metrics=None, seconds=None, error=N
 
 
 def collapsed(metrics):
-    """True when a finished run predicts (nearly) one class: train and dev accuracy at chance."""
-    return all(abs(metrics[k] - CHANCE) <= CHANCE_MARGIN for k in ("train_accuracy", "dev_accuracy"))
+    """True when a finished run predicts (nearly) one class for every training example."""
+    counts = metrics.get("predicted_class_counts", {}).get("train")
+    return bool(counts) and max(counts) >= COLLAPSED_SHARE * sum(counts)
 
 
 def ranked(results):

@@ -64,7 +64,8 @@ POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "sav
 COURSE_FILES = {"train": (TRAIN_FILE, "train"), "test": (TEST_FILE, "test")}
 
 Result = namedtuple("Result", ["outcome", "metrics", "epochs", "message"])
-Progress = namedtuple("Progress", ["costs", "epoch", "seconds"])  # cost history, epochs done, training s
+# cost per epoch, epochs done, training seconds, and per epoch {role: accuracy} when tracked (tuning)
+Progress = namedtuple("Progress", ["costs", "epoch", "seconds", "scores"])
 Built = namedtuple("Built", ["graph", "g", "engine", "init", "saver"])
 
 
@@ -249,7 +250,7 @@ def restore_or_init(sess, built, run, resume, log):
             log(f"no checkpoint in {run} yet (it stopped before the first one): "
                 f"starting from epoch 0 with its saved settings")
         sess.run(built.init)
-        progress = Progress([], 0, 0.0)
+        progress = Progress([], 0, 0.0, [])
     else:
         try:
             built.saver.restore(sess, checkpoint.prefix)
@@ -257,7 +258,7 @@ def restore_or_init(sess, built, run, resume, log):
             raise UsageError(f"checkpoint {checkpoint.prefix} is damaged or does not fit this model "
                              f"({reason(e)}); delete its files to resume from the one before") from None
         p = checkpoint.progress
-        progress = Progress(list(p["costs"]), p["epoch"], p["seconds"])
+        progress = Progress(list(p["costs"]), p["epoch"], p["seconds"], list(p.get("scores", [])))
         log(f"resumed from {run.checkpoints.name}/{run.CKPT_NAME}-{checkpoint.epoch} at epoch {progress.epoch}")
     built.engine.initialize(sess)
     return progress
@@ -268,20 +269,21 @@ def restore_or_init(sess, built, run, resume, log):
 def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True, scored=None):
     """Train from ``progress.epoch`` to ``cfg.num_epochs``. Returns (outcome, Progress, message).
 
-    ``on_epoch(epoch, cost, scores)`` runs after each epoch; ``scores()`` returns
-    {role: accuracy now} for each data set in ``scored`` ({role: (X, Y)}, e.g. the dev set). A true
-    return value stops training there, as "stopped" (a checkpoint is saved).
+    ``on_epoch(epoch, cost, scores)`` runs after each epoch, with ``scores`` = {role: accuracy now}
+    for each data set in ``scored`` ({role: (X, Y)}, e.g. the dev set); these per-epoch scores are
+    kept with the costs (checkpoints, metrics.json, TensorBoard). A true return value stops
+    training there, as "stopped" (a checkpoint is saved).
     """
     from tf1_course.compat import tf
 
-    costs, seconds = list(progress.costs), progress.seconds
+    costs, seconds, history = list(progress.costs), progress.seconds, list(progress.scores)
     writer = tf.summary.FileWriter(str(run.tensorboard), graph=None if progress.epoch else built.graph)
 
     def checkpoint(epochs_done):
         run.save_checkpoint(sess, built.saver, epochs_done,
-                            {"epoch": epochs_done, "costs": costs, "seconds": seconds})
+                            {"epoch": epochs_done, "costs": costs, "seconds": seconds, "scores": history})
 
-    def scores():
+    def score():
         return {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
                 for role, (X, Y) in (scored or {}).items()}
 
@@ -304,7 +306,12 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
                     log(message)
                     break
                 costs.append(cost)
-                writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="cost", simple_value=cost)]), epoch)
+                scores = score() if on_epoch else {}
+                if on_epoch:
+                    history.append(scores)
+                values = {"cost": cost, **{f"{role}_accuracy": a for role, a in scores.items()}}
+                writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag=k, simple_value=v)
+                                                     for k, v in values.items()]), epoch)
                 if epoch % cfg.print_every == 0:
                     log(f"Cost after epoch {epoch}: {cost:f}")
                 bar.set_postfix(cost=f"{cost:.4f}")
@@ -319,7 +326,7 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
                     checkpoint(done)
     finally:
         writer.close()
-    return outcome, Progress(costs, len(costs), seconds), message
+    return outcome, Progress(costs, len(costs), seconds, history), message
 
 
 # --- finish -----------------------------------------------------------------------------------
@@ -329,8 +336,11 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
     from tf1_course.compat import TF_VERSION
 
     parameters = sess.run({**built.g.parameters, **built.g.moving})  # batch norm: the moving averages too
-    accuracies = {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
-                  for role, (X, Y) in data.items()}
+    accuracies, predicted = {}, {}
+    for role, (X, Y) in data.items():
+        accuracy, Z3 = sess.run([built.g.accuracy, built.g.Z3], {built.g.X: X, built.g.Y: Y})
+        accuracies[role] = float(accuracy)
+        predicted[role] = np.bincount(np.argmax(Z3, axis=0), minlength=Z3.shape[0]).tolist()
     log("Parameters have been trained!")
     for role, accuracy in accuracies.items():
         log(f"{role.capitalize()} Accuracy: {np.float32(accuracy)!s}")
@@ -341,6 +351,8 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
     costs = progress.costs
     metrics = {
         **{f"{role}_accuracy": a for role, a in accuracies.items()},
+        # how many examples the model assigns to each class: one class taking all = a collapsed model
+        "predicted_class_counts": predicted,
         "final_cost": costs[-1] if costs else None,
         "epochs": len(costs),
         "seconds": round(progress.seconds, 3),
@@ -356,6 +368,8 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
                      "python": platform.python_version(), "tf1_course": __version__},
         "costs": costs,
     }
+    if progress.scores:
+        metrics["scores"] = progress.scores  # per epoch {role: accuracy}, as the tuning trial saw them
     write_json(run.metrics, metrics)
     log(f"wrote {run.metrics}, {run.parameters.name}, {run.cost_png.name}; training took "
         f"{progress.seconds:.1f} s ({metrics['seconds_per_epoch'] * 1000:.1f} ms/epoch, {cfg.loop} loop); "

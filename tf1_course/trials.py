@@ -15,8 +15,11 @@ TensorFlow is imported once per worker, not once per trial; no dashboard, no log
 workers at normal priority.
 """
 
+import contextlib
 import logging
 import os
+import signal
+import sys
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -28,8 +31,10 @@ TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "metrics"
 
 ADDRESS_ENV = "RAY_ADDRESS"
 CONNECT_TIMEOUT_S = 10  # how long to wait for a cluster at --address before saying it is not there
-# Environment every worker needs before it imports TensorFlow (tf1_course.compat sets the thread
-# pool override too; passing it here also covers workers that import TensorFlow first).
+# Set in the driver before a local Ray starts, so its workers inherit them (through runtime_env
+# they would cost Ray its pre-started workers): workers at normal priority (Ray's default nice 15
+# starves them when anything else runs), TensorFlow's per-Session thread pools (tf1_course.compat
+# sets it too), quiet TensorFlow. A cluster's nodes get them from the shell that runs `ray start`.
 WORKER_ENV = {"TF_OVERRIDE_GLOBAL_THREADPOOL": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
               "RAY_worker_niceness": "0", "PYTHONUNBUFFERED": "1"}
 
@@ -44,7 +49,7 @@ def _train_trial(config, trials):
     trial = trials[config["key"]]
 
     def on_epoch(epoch, cost, scores):
-        tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores().items()}})
+        tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores.items()}})
 
     start = time.perf_counter()
     result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
@@ -63,10 +68,13 @@ def connect(address=None, num_cpus=None):
     os.environ.update(WORKER_ENV)  # inherited by a local instance's workers
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our own progress lines
-    os.environ.setdefault("RAY_gcs_rpc_server_connect_timeout_s", str(CONNECT_TIMEOUT_S))
-    kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True,
-                  runtime_env={"env_vars": dict(WORKER_ENV)})
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"  # Ctrl-C is ours: run_trials stops the trials cleanly
+    kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
     if address:
+        probe(address)
+        # Ray 2.60's `ray start` turns token authentication on (the token is in ~/.ray/auth_token);
+        # a driver must then say so, or its actors are refused. RAY_AUTH_MODE=disabled opts out.
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
         try:
             ray.init(address=address, **kwargs)
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
@@ -77,6 +85,23 @@ def connect(address=None, num_cpus=None):
         # "local": a new instance for this run, even if `ray start` left one running on this machine
         ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, **kwargs)
     return address
+
+
+def probe(address, timeout=CONNECT_TIMEOUT_S):
+    """One UsageError at once when nothing listens at HOST:PORT (Ray itself would retry for
+    minutes: 820 s measured here for an address that does not answer)."""
+    import socket
+
+    if address in ("auto", "local") or address.startswith("ray://"):
+        return
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise UsageError(f"--address {address!r}: expected HOST:PORT, e.g. 127.0.0.1:6379")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise UsageError(f"no Ray cluster reachable at {address} ({e.strerror or 'timed out'}); start one with "
+                         f"`ray start --head --port={port}`, or drop --address to run locally") from None
 
 
 def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epoch=None, on_done=None,
@@ -100,7 +125,8 @@ def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epo
         connect(address)
     cpus = int(ray.cluster_resources().get("CPU", 1))
     concurrent = max(1, min(max_concurrent or cpus, len(trials)))
-    collector = _make_collector_class()(by_key, on_epoch, on_done)
+    interrupt = _make_interrupt_stopper()
+    collector = _make_collector_class()(by_key, on_epoch, on_done, interrupt, scheduler is not None)
     trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key), {"cpu": 1})
     tune_config = tune.TuneConfig(max_concurrent_trials=concurrent, reuse_actors=True, scheduler=scheduler,
                                   metric="dev_accuracy" if scheduler else None,
@@ -108,14 +134,55 @@ def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epo
     storage = Path(storage or Path.cwd() / "runs" / ".ray").resolve()
     tuner = tune.Tuner(trainable, param_space={"key": tune.grid_search(list(by_key))}, tune_config=tune_config,
                        run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=0,
-                                                 callbacks=[collector]))
+                                                 callbacks=[collector], stop=interrupt))
     try:
-        tuner.fit()
+        with _ctrl_c_stops(interrupt):
+            tuner.fit()
     finally:
-        collector.finish_unreported()
         if started_here:
             ray.shutdown()
+    if interrupt.requested:
+        raise KeyboardInterrupt
     return collector.outcomes
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops(interrupt):
+    """First Ctrl-C: every running trial stops after its epoch (the ended ones are kept); a second
+    one aborts at once."""
+    def handler(signum, frame):
+        if interrupt.requested:
+            raise KeyboardInterrupt
+        interrupt.requested = True
+        print("\nCtrl-C: stopping the trials after their current epoch; the finished ones are kept "
+              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _make_interrupt_stopper():
+    from ray.tune import Stopper
+
+    class Interrupt(Stopper):
+        """Stops every trial once Ctrl-C was pressed."""
+
+        requested = False
+
+        def __call__(self, trial_id, result):
+            return False
+
+        def stop_all(self):
+            return self.requested
+
+    return Interrupt()
 
 
 def _make_collector_class():
@@ -124,8 +191,9 @@ def _make_collector_class():
     class Collector(Callback):
         """Driver side: each trial's per-epoch reports, and its outcome as it ends."""
 
-        def __init__(self, by_key, on_epoch, on_done):
+        def __init__(self, by_key, on_epoch, on_done, interrupt, scheduled):
             self.by_key, self.on_epoch_cb, self.on_done_cb = by_key, on_epoch, on_done
+            self.interrupt, self.scheduled = interrupt, scheduled
             self.history, self.final, self.started, self.outcomes = {}, {}, {}, {}
 
         def on_trial_start(self, iteration, trials, trial, **info):
@@ -151,8 +219,10 @@ def _make_collector_class():
                 status = "error"
             elif final:
                 status = final["outcome"]
-            else:
+            elif self.scheduled and not self.interrupt.requested:
                 status = "stopped"  # ended without its final report: the scheduler stopped it
+            else:
+                return  # stopped by Ctrl-C: not an outcome, the trial runs again next time
             started = self.started.get(key, time.perf_counter())
             seconds = final["seconds"] if final else round(time.perf_counter() - started, 3)
             metrics = _read_metrics(self.by_key[key].run_dir) if status == "finished" else None
@@ -167,9 +237,6 @@ def _make_collector_class():
 
         def on_trial_error(self, iteration, trials, trial, **info):
             self._end(trial, error=_error_line(trial))
-
-        def finish_unreported(self):
-            """Nothing to do for trials that never ended (Ctrl-C): they run again next time."""
 
     return Collector
 

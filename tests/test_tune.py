@@ -1,0 +1,218 @@
+"""`tf1-course tune`: random search on Ray (a local instance; and a two-process cluster)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_tuning_data
+from tf1_course import search_space, train, tune
+from tf1_course.fileio import read_json
+
+pytest.importorskip("ray")
+SMALL = ["--trials", "3", "--epochs", "2", "--param", "minibatch_size=choice:8,16",
+         "--param", "learning_rate=log:1e-3:1e-2"]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tune")
+    data = make_tuning_data(root / "data")
+    path = root / "study"
+    code = tune.main(["--study", str(path), "--data-dir", str(data), *SMALL])
+    assert code == 0
+    return path, data
+
+
+def test_a_study_folder_holds_every_trial_results_plots_and_the_best_run(study):
+    path, _ = study
+    results = read_json(path / "results.json")["trials"]
+    assert [r["trial"] for r in results][:3] == [0, 1, 2]
+    for r in results:
+        assert r["status"] in ("finished", "collapsed") and len(r["costs"]) == 2 and len(r["dev_accuracies"]) == 2
+        assert r["dev_accuracy"] == r["dev_accuracies"][-1] and r["seconds"] > 0
+        assert (path / "trials" / f"{r['trial']:04d}" / "metrics.json").is_file()
+    rows = (path / "results.csv").read_text().splitlines()
+    assert rows[0].startswith("trial,status,dev_accuracy") and len(rows) == 1 + len(results)
+    assert (path / "plots" / "dev_accuracy_vs_learning_rate.png").read_bytes()[:4] == b"\x89PNG"
+    assert (path / "plots" / "best_curves.png").is_file()
+    best = read_json(path / "best.json")
+    evaluation = read_json(path / "best" / "evaluation.json")
+    assert evaluation["test_accuracy"] == best["test_accuracy"] and "dev_accuracy" in evaluation
+    assert not (path / "trials" / f"{best['trial']:04d}" / "evaluation.json").exists()  # test used once, on best
+
+
+def test_the_sampled_configurations_are_reproducible_and_recorded(study):
+    path, _ = study
+    spec = read_json(path / "study.json")
+    space = search_space.parse_space(spec["space"])
+    expected = search_space.sample(space, 3, spec["seed"])
+    assert [r["values"] for r in read_json(path / "results.json")["trials"]][:3] == expected
+    assert spec["space"]["learning_rate"] == "log:0.001:0.01" and spec["space"]["minibatch_size"] == "choice:8,16"
+
+
+def test_a_trial_gives_the_numbers_of_the_train_command_with_its_flags(study, tmp_path):
+    path, data = study
+    trial = read_json(path / "results.json")["trials"][0]
+    # the train command on the same 36 photos: train_minus_dev as the training file
+    same = tmp_path / "data"
+    same.mkdir()
+    shutil.copy(data / "train_minus_dev_signs.h5", same / "train_signs.h5")
+    shutil.copy(data / "test_signs.h5", same / "test_signs.h5")
+    values = trial["values"]
+    args = ["--run-dir", str(tmp_path / "run"), "--data-dir", str(same), "--epochs", "2", "--device", "cpu",
+            "--learning-rate", repr(values["learning_rate"]), "--minibatch-size", str(values["minibatch_size"]),
+            "--beta1", repr(values["beta1"]), "--hidden", f"{values['hidden1']},{values['hidden2']}"]
+    assert train.main(args) == 0
+    assert read_json(tmp_path / "run" / "metrics.json")["costs"] == trial["costs"]
+
+
+def test_the_same_command_resumes_without_running_anything(study, capsys):
+    path, data = study
+    before = read_json(path / "results.json")["trials"]
+    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL]) == 0
+    assert "0 to run" in capsys.readouterr().out
+    assert read_json(path / "results.json")["trials"] == before
+
+
+def test_refine_narrows_the_ranges_around_the_best_trials(study, tmp_path):
+    path, data = study
+    args = tune.build_parser().parse_args(["--study", str(tmp_path / "fine"), "--data-dir", str(data),
+                                           "--refine", str(path), "--top", "2"])
+    _, asked, fine, lines, _ = tune.plan(args)
+    assert any(line.startswith("learning_rate: log:0.001:0.01 -> log:") for line in lines)
+    best_two = sorted(read_json(path / "results.json")["trials"], key=lambda r: -r["dev_accuracy"])[:2]
+    low, high = fine["learning_rate"].low, fine["learning_rate"].high
+    assert 1e-3 <= low and high <= 1e-2 and (low, high) != (1e-3, 1e-2)
+    assert all(low <= r["values"]["learning_rate"] <= high for r in best_two)
+    assert asked["refine_from"] == str(path)
+
+
+def test_a_study_resumed_and_extended_on_a_two_process_ray_cluster(study, capsys):
+    """`ray start --head` and a second node on 127.0.0.1; `tune --address` resumes the study there:
+    the trial Ctrl-C left unfinished runs again (same numbers) and a fourth trial joins."""
+    import socket
+    import time
+
+    ray_cli = str(Path(sys.executable).parent / "ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    env = {**os.environ, "RAY_AUTH_MODE": "token"}  # as docs/tuning.md says: every node and the driver
+
+    def active_nodes():
+        out = subprocess.run([ray_cli, "status", "--address", address], capture_output=True, text=True, env=env)
+        return sum(1 for line in out.stdout.splitlines() if line.strip().startswith("1 node_"))
+
+    # its own temp dir, so no other Ray on this machine attaches to it (ray.init() without an address would)
+    common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats", "--block",
+              "--temp-dir", f"/tmp/tf1ray-{port}"]
+    nodes = [subprocess.Popen([ray_cli, "start", "--head", "--port", str(port), "--include-dashboard", "false",
+                               *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        deadline = time.time() + 90
+        while active_nodes() < 1:
+            assert time.time() < deadline, "the head node did not start"
+            time.sleep(0.5)
+        nodes.append(subprocess.Popen([ray_cli, "start", "--address", address, *common],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        while active_nodes() < 2:
+            assert time.time() < deadline, "the second node did not join"
+            time.sleep(0.5)
+        path, data = study
+        results = read_json(path / "results.json")
+        interrupted = results["trials"].pop(2)  # as if Ctrl-C came before trial 2 ended
+        (path / "results.json").write_text(json.dumps(results))
+        capsys.readouterr()
+        more = [a if a != "3" else "4" for a in SMALL]
+        assert tune.main(["--study", str(path), "--data-dir", str(data), "--address", address, *more]) == 0
+        assert "2 already done, 2 to run" in capsys.readouterr().out
+        after = {r["trial"]: r for r in read_json(path / "results.json")["trials"]}
+        assert sorted(after) == [0, 1, 2, 3] and after[2]["costs"] == interrupted["costs"]
+        assert after[3]["status"] in ("finished", "collapsed") and len(after[3]["costs"]) == 2
+    finally:
+        for node in reversed(nodes):
+            node.terminate()
+        for node in nodes:
+            node.wait(timeout=60)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--param", "learning_rate=log:1e-2:1e-5"], "empty or inverted"),
+    (["--param", "learning_rate=log:0:1e-2"], "log scale needs positive bounds"),
+    (["--param", "l2_lambda=log:-1:1"], "log scale needs positive bounds"),
+    (["--param", "momentum=log:0.1:0.9"], "unknown hyperparameter 'momentum'"),
+    (["--param", "beta1=one-minus-log:0.9:1"], "values below 1"),
+    (["--param", "minibatch_size=pow2:33:60"], "no power of two"),
+    (["--param", "learning_rate"], "expected NAME=SPEC"),
+    (["--trials", "0"], "must be at least 1"),
+])
+def test_bad_search_spaces_are_one_line(args, needle, tmp_path, capsys):
+    data = make_tuning_data(tmp_path / "data")
+    code = None
+    try:
+        code = tune.main(["--study", str(tmp_path / "s"), "--data-dir", str(data), *args])
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_folder_holding_something_else_or_another_study_is_refused(study, tmp_path, capsys):
+    path, data = study
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    assert tune.main(["--study", str(other), "--data-dir", str(data), *SMALL]) == 2
+    assert "holds no study" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "mine"
+    before = (path / "study.json").read_text()
+    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL, "--seed", "7"]) == 2
+    assert "holds a different study (seed differ)" in capsys.readouterr().err
+    assert (path / "study.json").read_text() == before
+
+
+def test_no_ray_at_the_address_is_one_line(tmp_path, capsys):
+    import time
+
+    data = make_tuning_data(tmp_path / "data")
+    start = time.perf_counter()
+    code = tune.main(["--study", str(tmp_path / "s"), "--data-dir", str(data), *SMALL,
+                      "--address", "127.0.0.1:1"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no Ray cluster reachable at 127.0.0.1:1" in err[0]
+    assert time.perf_counter() - start < 60
+
+
+def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
+    """The driver's Ctrl-C: a Tune stopper ends every trial; trials it ends are not outcomes."""
+    import signal
+    from types import SimpleNamespace
+
+    from tf1_course import trials
+
+    interrupt = trials._make_interrupt_stopper()
+    done = []
+    collector = trials._make_collector_class()({0: None, 1: None}, None, done.append, interrupt, False)
+    trial = SimpleNamespace(config={"key": 0}, error_file=None)
+    collector.on_trial_result(0, [], trial, {"epoch": 1, "cost": 1.5, "dev_accuracy": 0.5})
+    collector.on_trial_result(0, [], trial, {"final": True, "outcome": "diverged", "seconds": 1.0, "message": "m"})
+    collector.on_trial_complete(0, [], trial)
+    assert [(o.key, o.status, o.history) for o in done] == [(0, "diverged", [{"epoch": 1, "cost": 1.5,
+                                                                               "dev_accuracy": 0.5}])]
+    with trials._ctrl_c_stops(interrupt):
+        assert not interrupt.stop_all()
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # what the first Ctrl-C does
+        assert interrupt.stop_all()
+        with pytest.raises(KeyboardInterrupt):
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # a second one aborts
+    collector.on_trial_complete(0, [], SimpleNamespace(config={"key": 1}, error_file=None))
+    assert len(done) == 1  # trial 1 was stopped by Ctrl-C: it runs again next time

@@ -1,0 +1,229 @@
+"""``tf1-course tune``: hyperparameter search the way Week 3 teaches it, trials in parallel on Ray.
+
+Random search (not a grid) over a space of learning rate (log scale), Adam's beta1 (1 - beta1 on
+a log scale), mini-batch size (powers of two), hidden layer sizes, L2 and dropout
+(:mod:`tf1_course.search_space`); coarse to fine with ``--refine STUDY``. Every trial trains the
+SIGNS model exactly as ``tf1-course train`` does, on the 864 training photos, and is judged on the
+216 dev photos; the test set is used once, for the best configuration. Trials run on Ray
+(:mod:`tf1_course.trials`): a local instance by default, one trial per core; ``--address`` for a
+cluster. Everything goes to a study folder (:mod:`tf1_course.study`); Ctrl-C keeps the finished
+trials and the same command resumes the study.
+"""
+
+import argparse
+import datetime
+import shutil
+import sys
+from pathlib import Path
+
+from tf1_course import __version__, search_space, study as studies
+from tf1_course.command import Parser, run_main
+from tf1_course.data import h5, paths
+from tf1_course.errors import UsageError
+from tf1_course.fileio import read_json, sha256, write_json
+from tf1_course.rundir import RunDir, data_record
+
+DEFAULT_STUDY = "runs/tune"
+DEFAULT_TRIALS = 16
+DEFAULT_EPOCHS = 100
+
+
+def build_parser():
+    p = Parser(prog="tf1-course tune", description=__doc__.split("\n\n")[0],
+               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_space_help())
+    p.add_argument("--study", default=DEFAULT_STUDY, help=f"study folder (default {DEFAULT_STUDY})")
+    p.add_argument("--trials", type=_positive, default=DEFAULT_TRIALS,
+                   help=f"number of random configurations (default {DEFAULT_TRIALS})")
+    p.add_argument("--seed", type=_non_negative, default=0, help="seed of the random search (default 0)")
+    p.add_argument("--epochs", type=_positive, default=DEFAULT_EPOCHS,
+                   help=f"epochs per trial: the budget (default {DEFAULT_EPOCHS})")
+    p.add_argument("--space", metavar="FILE", help="search space as JSON or TOML: {name: \"kind:...\"}")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=SPEC",
+                   help="set one hyperparameter's range, e.g. learning_rate=log:1e-5:1e-2 (repeatable)")
+    p.add_argument("--refine", metavar="STUDY",
+                   help="coarse to fine: ranges narrowed around the best trials of an earlier study")
+    p.add_argument("--top", type=_positive, help="--refine around this many best trials (default a fifth, >= 3)")
+    p.add_argument("--asha", action="store_true",
+                   help="stop bad trials early (Ray Tune's ASHA scheduler, on the dev accuracy per epoch)")
+    p.add_argument("--grace-epochs", type=_positive, default=10,
+                   help="with --asha: epochs every trial gets before it can be stopped (default 10)")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help="run the trials on this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
+    p.add_argument("--max-concurrent", type=_positive, help="trials at once (default: the CPUs Ray has)")
+    p.add_argument("--data-dir", help="folder with train_minus_dev_signs.h5 and dev_signs.h5 (default datasets/)")
+    return p
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _non_negative(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def _space_help():
+    lines = ["search space (default; change with --param NAME=SPEC or --space FILE):"]
+    lines += [f"  {name:<15} {spec:<24} {search_space.NAMES[name]}" for name, spec in search_space.DEFAULT_SPACE.items()]
+    lines += ["kinds: " + ", ".join(search_space.KINDS) + " (see docs/tuning.md)"]
+    return "\n".join(lines)
+
+
+def resolve_space(args):
+    """The study's space: an earlier study's narrowed (--refine), or the default, a file, --param."""
+    specs = dict(search_space.DEFAULT_SPACE)
+    if args.space:
+        specs.update(search_space.load_space_file(args.space))
+    for item in args.param:
+        name, sep, spec = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected NAME=SPEC, e.g. learning_rate=log:1e-5:1e-2")
+        specs[name.strip()] = spec.strip()
+    space = search_space.parse_space(specs)
+    if not args.refine:
+        return space, []
+    earlier = studies.Study(args.refine)
+    if not earlier.spec.is_file():
+        raise UsageError(f"--refine {args.refine}: no study there (no study.json)")
+    old_space = search_space.parse_space(read_json(earlier.spec)["space"])
+    scored = [(r["dev_accuracy"], r["values"]) for r in earlier.load_results().values()
+              if r["status"] == "finished" and r.get("dev_accuracy") is not None]
+    return search_space.refine(old_space, scored, top=args.top)
+
+
+def _data_fingerprint(folder):
+    """sha256 of the two tuning files: a resumed study must use the same data."""
+    h5.load_tuning_split(folder)  # one clear line when the dev split is missing
+    return {name: sha256(folder / name) for name, _ in studies.TUNING_FILES.values()}
+
+
+def plan(args):
+    """(Study, what study.json records, space, refine lines)."""
+    space, refined = resolve_space(args)
+    folder = paths.data_dir(args.data_dir)
+    asked = {"kind": "tf1-course study", "space": {n: search_space.format_spec(s) for n, s in sorted(space.items())},
+             "seed": args.seed, "trials": args.trials, "epochs": args.epochs,
+             "data_sha256": _data_fingerprint(folder),
+             "asha": {"grace_epochs": args.grace_epochs} if args.asha else None,
+             "refine_from": str(args.refine) if args.refine else None,
+             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+             "tf1_course": __version__}
+    study = studies.Study(args.study)
+    if args.refine and Path(args.refine).resolve() == study.path.resolve():
+        raise UsageError("--refine needs another --study folder for the new, narrower study")
+    return study, asked, space, refined, folder
+
+
+def trial_flags(values, epochs):
+    flags = search_space.train_flags(values)
+    flags.update(num_epochs=epochs, print_every=epochs + 1, save_every=max(10, epochs // 5))
+    return flags
+
+
+def run(args):
+    from tf1_course import trials as engine
+
+    study, asked, space, refined, folder = plan(args)
+    for line in refined:
+        print(f"refined: {line}")
+    saved = study.open(asked)
+    configurations = search_space.sample(space, saved["trials"], saved["seed"])
+    results = study.load_results()
+    pending = [k for k in range(len(configurations))
+               if k not in results or results[k]["status"] not in studies.FINAL]
+    print(f"study {study.path}: {len(configurations)} trials of {saved['epochs']} epochs, "
+          f"{len(configurations) - len(pending)} already done, {len(pending)} to run")
+    todo = [engine.Trial(k, str(study.trial_dir(k).resolve()), trial_flags(configurations[k], saved["epochs"]),
+                         str(folder.resolve()), studies.TUNING_FILES) for k in pending]
+    counts = {"done": len(configurations) - len(pending), "total": len(configurations)}
+
+    def on_done(outcome):
+        values = configurations[outcome.key]
+        results[outcome.key] = studies.trial_result(outcome.key, values, outcome.status, outcome.history,
+                                                    outcome.metrics, outcome.seconds, outcome.error)
+        study.save_results(results)
+        counts["done"] += 1
+        r = results[outcome.key]
+        dev = "-" if r["dev_accuracy"] is None else f"{r['dev_accuracy']:.4f}"
+        left = counts["total"] - counts["done"]
+        print(f"trial {outcome.key} {r['status']}: dev accuracy {dev} ({_short(values)}); "
+              f"{counts['done']}/{counts['total']} done, {left} left", flush=True)
+
+    scheduler = _asha(saved) if saved.get("asha") else None
+    try:
+        engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, scheduler=scheduler,
+                          on_done=on_done, storage=study.path / "ray", name="trials")
+    except KeyboardInterrupt:
+        pass
+    unfinished = [k for k in pending if k not in results or results[k]["status"] not in studies.FINAL]
+    names = [n for n, s in sorted(space.items()) if s.kind != "fixed"]
+    if results:
+        for line in studies.table(results, names):
+            print(line)
+        studies.plot(study, results, space)
+    if unfinished:
+        print(f"stopped with {len(unfinished)} trial(s) unfinished; run the same command to resume the study",
+              file=sys.stderr)
+        return 130
+    best = finalize(study, results, folder)
+    if best:
+        print(f"best: trial {best['trial']}, dev accuracy {best['dev_accuracy']:.4f}, test accuracy "
+              f"{best['test_accuracy']:.4f} (the test set, used once) -> {study.best}")
+    print(f"wrote {study.results_csv}, {study.results_json}, {study.plots}/")
+    return 0
+
+
+def _short(values):
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(values.items()))
+
+
+def _asha(saved):
+    from ray.tune.schedulers import ASHAScheduler
+
+    # max_t one above the epochs: a trial's last report (its outcome) must not look like a stop
+    return ASHAScheduler(time_attr="training_iteration", max_t=saved["epochs"] + 1,
+                         grace_period=min(saved["asha"]["grace_epochs"], saved["epochs"]), reduction_factor=3)
+
+
+def finalize(study, results, folder):
+    """Copy the best finished trial to STUDY/best, score it once on the test set. Returns its summary."""
+    from tf1_course.evaluate import evaluate
+
+    finished = [r for r in studies.ranked(results) if r["status"] == "finished"]
+    if not finished:
+        print("no trial finished: nothing to evaluate on the test set", file=sys.stderr)
+        return None
+    top = finished[0]
+    if study.best.exists():
+        shutil.rmtree(study.best)
+    shutil.copytree(study.trial_dir(top["trial"]), study.best, ignore=shutil.ignore_patterns(".lock"))
+    run = RunDir(study.best)
+    config = run.load_config()
+    record = data_record(folder, {**{r: (e["file"], e["split"]) for r, e in config["data"]["files"].items()},
+                                  "test": (paths.TEST_FILE, "test")})
+    run.save_config({**config, "data": record})
+    report = evaluate(study.best, device="cpu", log=lambda *_: None)
+    best = {"trial": top["trial"], "values": top["values"], "dev_accuracy": report["dev_accuracy"],
+            "train_accuracy": report["train_accuracy"], "test_accuracy": report["test_accuracy"]}
+    write_json(study.path / "best.json", best)
+    return best
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
