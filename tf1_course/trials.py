@@ -27,6 +27,7 @@ from pathlib import Path
 from tf1_course.errors import UsageError
 
 Trial = namedtuple("Trial", ["key", "run_dir", "flags", "data_dir", "files"])
+TrialOptions = namedtuple("TrialOptions", ["report_epochs"])  # per-epoch reports to Ray (ASHA needs them)
 TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "metrics", "seconds", "error"])
 
 ADDRESS_ENV = "RAY_ADDRESS"
@@ -39,8 +40,9 @@ WORKER_ENV = {"TF_OVERRIDE_GLOBAL_THREADPOOL": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
               "RAY_worker_niceness": "0", "PYTHONUNBUFFERED": "1"}
 
 
-def _train_trial(config, trials):
-    """The trainable, in a Ray worker: one ``training.train`` with a per-epoch report."""
+def _train_trial(config, trials, options):
+    """The trainable, in a Ray worker: one ``training.train``; a report per epoch when the
+    scheduler needs them (each costs Tune a few ms of bookkeeping), and one at the end."""
     from ray import tune
 
     from tf1_course.rundir import RunDir
@@ -49,7 +51,8 @@ def _train_trial(config, trials):
     trial = trials[config["key"]]
 
     def on_epoch(epoch, cost, scores):
-        tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores.items()}})
+        if options.report_epochs:
+            tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores.items()}})
 
     start = time.perf_counter()
     result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
@@ -60,21 +63,32 @@ def _train_trial(config, trials):
     tune.report(final)
 
 
-def connect(address=None, num_cpus=None):
-    """Start a local Ray instance, or connect to ``address``; one UsageError if it is not there."""
-    import ray
+def prepare_environment(address=None):
+    """The environment Ray reads when it is imported and started: call before ``import ray``.
 
+    Returns the address to use (``address``, else $RAY_ADDRESS, else None for a local instance).
+    """
     address = address or os.environ.get(ADDRESS_ENV)
     os.environ.update(WORKER_ENV)  # inherited by a local instance's workers
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no tables, our own progress lines
     os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"  # Ctrl-C is ours: run_trials stops the trials cleanly
+    if address:
+        # Ray 2.60's `ray start` turns token authentication on (the token is in ~/.ray/auth_token);
+        # a driver must then say so, before it imports ray, or it is refused. RAY_AUTH_MODE=disabled
+        # opts out (for a cluster started with it).
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    return address
+
+
+def connect(address=None, num_cpus=None):
+    """Start a local Ray instance, or connect to ``address``; one UsageError if it is not there."""
+    address = prepare_environment(address)
+    import ray
+
     kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
     if address:
         probe(address)
-        # Ray 2.60's `ray start` turns token authentication on (the token is in ~/.ray/auth_token);
-        # a driver must then say so, or its actors are refused. RAY_AUTH_MODE=disabled opts out.
-        os.environ.setdefault("RAY_AUTH_MODE", "token")
         try:
             ray.init(address=address, **kwargs)
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
@@ -104,16 +118,17 @@ def probe(address, timeout=CONNECT_TIMEOUT_S):
                          f"`ray start --head --port={port}`, or drop --address to run locally") from None
 
 
-def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epoch=None, on_done=None,
+def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=None, on_done=None,
                storage=None, name="trials"):
     """Run ``trials`` ([Trial]) on Ray. Returns {key: TrialOutcome} for the trials that ended.
 
     ``on_epoch(key, report)`` for each epoch's report ({"epoch", "cost", "dev_accuracy", ...});
     ``on_done(TrialOutcome)`` as each trial ends (status "finished", "diverged", "stopped" by the
-    scheduler, "interrupted" or "error"). ``scheduler``: a Ray Tune scheduler (ASHA) that may
-    stop trials early, judged on "dev_accuracy". Ctrl-C stops the run; trials already ended
-    stay ended (the caller saved them in ``on_done``).
+    scheduler, or "error"). ``asha``: {"max_epochs", "grace_epochs"} to let Ray Tune's ASHA
+    scheduler stop bad trials early, judged on "dev_accuracy". Ctrl-C stops the trials and raises
+    KeyboardInterrupt; trials already ended stay ended (the caller saved them in ``on_done``).
     """
+    address = prepare_environment(address)
     import ray
     from ray import tune
 
@@ -124,10 +139,18 @@ def run_trials(trials, address=None, max_concurrent=None, scheduler=None, on_epo
     if started_here:
         connect(address)
     cpus = int(ray.cluster_resources().get("CPU", 1))
+    scheduler = None
+    if asha:
+        from ray.tune.schedulers import ASHAScheduler
+
+        # max_t one above the epochs: a trial's last report (its outcome) must not look like a stop
+        scheduler = ASHAScheduler(time_attr="training_iteration", max_t=asha["max_epochs"] + 1,
+                                  grace_period=min(asha["grace_epochs"], asha["max_epochs"]), reduction_factor=3)
     concurrent = max(1, min(max_concurrent or cpus, len(trials)))
     interrupt = _make_interrupt_stopper()
     collector = _make_collector_class()(by_key, on_epoch, on_done, interrupt, scheduler is not None)
-    trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key), {"cpu": 1})
+    options = TrialOptions(report_epochs=bool(asha or on_epoch))
+    trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key, options=options), {"cpu": 1})
     tune_config = tune.TuneConfig(max_concurrent_trials=concurrent, reuse_actors=True, scheduler=scheduler,
                                   metric="dev_accuracy" if scheduler else None,
                                   mode="max" if scheduler else None)

@@ -161,9 +161,9 @@ def run(args):
         print(f"trial {outcome.key} {r['status']}: dev accuracy {dev} ({_short(values)}); "
               f"{counts['done']}/{counts['total']} done, {left} left", flush=True)
 
-    scheduler = _asha(saved) if saved.get("asha") else None
+    asha = {"max_epochs": saved["epochs"], **saved["asha"]} if saved.get("asha") else None
     try:
-        engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, scheduler=scheduler,
+        engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
                           on_done=on_done, storage=study.path / "ray", name="trials")
     except KeyboardInterrupt:
         pass
@@ -187,14 +187,6 @@ def run(args):
 
 def _short(values):
     return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(values.items()))
-
-
-def _asha(saved):
-    from ray.tune.schedulers import ASHAScheduler
-
-    # max_t one above the epochs: a trial's last report (its outcome) must not look like a stop
-    return ASHAScheduler(time_attr="training_iteration", max_t=saved["epochs"] + 1,
-                         grace_period=min(saved["asha"]["grace_epochs"], saved["epochs"]), reduction_factor=3)
 
 
 def finalize(study, results, folder):

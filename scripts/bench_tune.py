@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Benchmark the tuning engine: the same trials sequentially, as two plain processes, and on Ray.
+
+Eight short trials (the course's SIGNS model on the tuning split, learning rates 1e-4 .. 8e-4,
+``--epochs`` each) run three ways, each in its own fresh process tree, one after the other:
+
+    sequential   one process trains them one by one (``training.train``, the code ``train`` runs)
+    two          two plain processes at once, four trials each: what 2 cores can do at best
+    ray          ``trials.run_trials`` on a local Ray started for the run (what ``tune`` does)
+    ray-started  the same on a Ray started beforehand (``ray start``), as a cluster user would
+
+Prints wall seconds of each, the ratios ray/sequential and ray/two, the peak memory of each
+whole process tree (sampled every 0.2 s), and checks that every way gave the same final costs.
+A benchmark, not a test: timings depend on the machine and on what else runs on it.
+
+    .venv/bin/python scripts/bench_tune.py                 # 8 trials x 100 epochs
+    .venv/bin/python scripts/bench_tune.py --epochs 300 --json runs/bench_tune.json
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from tf1_course.command import Parser, run_main  # noqa: E402
+from tf1_course.errors import UsageError  # noqa: E402
+
+LEARNING_RATES = [1e-4 * k for k in range(1, 9)]
+WAYS = ("sequential", "two", "ray", "ray-started")
+
+
+def build_parser():
+    p = Parser(prog="bench_tune.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=int, default=100, help="epochs per trial (default 100)")
+    p.add_argument("--data-dir", help="folder with the tuning split (default datasets/)")
+    p.add_argument("--ways", default=",".join(WAYS), help=f"which ways to run (default {','.join(WAYS)})")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--worker", help=argparse_hidden())  # internal: run trials KEYS in this process
+    p.add_argument("--out", help=argparse_hidden())
+    return p
+
+
+def argparse_hidden():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def trials(epochs, out, data_dir):
+    from tf1_course.study import TUNING_FILES
+    from tf1_course.trials import Trial
+
+    flags = {"num_epochs": epochs, "print_every": epochs + 1, "save_every": epochs}
+    return [Trial(k, str(Path(out) / f"t{k}"), {**flags, "learning_rate": lr}, str(data_dir), TUNING_FILES)
+            for k, lr in enumerate(LEARNING_RATES)]
+
+
+def run_worker(args):
+    """Inside a child process: train the trials named in --worker (comma-separated keys)."""
+    from tf1_course.training import train
+
+    keys = [int(k) for k in args.worker.split(",")]
+    for t in trials(args.epochs, args.out, args.data_dir):
+        if t.key in keys:
+            train(t.run_dir, t.flags, t.data_dir, "cpu", files=t.files, echo=False, show_progress=False)
+    return 0
+
+
+class TreeMemory:
+    """Peak resident memory of this process's descendants (summed), sampled every 0.2 s."""
+
+    def __init__(self):
+        self.peak, self.stop = 0, threading.Event()
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _descendants(self):
+        parents = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        found, frontier = set(), {os.getpid()}
+        while frontier:
+            frontier = {p for p, parent in parents.items() if parent in frontier} - found
+            found |= frontier
+        return found
+
+    def _sample(self):
+        while not self.stop.wait(0.2):
+            total = 0
+            for pid in self._descendants():
+                try:
+                    with open(f"/proc/{pid}/statm") as f:
+                        total += int(f.read().split()[1]) * self.page
+                except (OSError, IndexError, ValueError):
+                    continue
+            self.peak = max(self.peak, total)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def child(argv):
+    return subprocess.Popen([sys.executable, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def run_way(way, args, out, data_dir, address=None):
+    """Wall seconds and peak tree memory (MiB) of one way."""
+    me = [str(Path(__file__).resolve()), "--epochs", str(args.epochs), "--data-dir", str(data_dir), "--out", out]
+    with TreeMemory() as memory:
+        start = time.perf_counter()
+        if way == "sequential":
+            procs = [child([*me, "--worker", ",".join(str(k) for k in range(8))])]
+        elif way == "two":
+            procs = [child([*me, "--worker", "0,2,4,6"]), child([*me, "--worker", "1,3,5,7"])]
+        else:
+            procs = [child([*me, "--worker", "ray" if address is None else f"ray@{address}"])]
+        errors = [p.communicate()[1] for p in procs]
+        wall = time.perf_counter() - start
+    if any(p.returncode for p in procs):
+        raise UsageError(f"{way}: a child failed: {[e.strip().splitlines()[-1:] for e in errors]}")
+    return wall, memory.peak / (1 << 20)
+
+
+def run_ray_driver(args):
+    """Inside a child process: the 8 trials through trials.run_trials (local Ray or an address)."""
+    from tf1_course.trials import run_trials
+
+    address = args.worker.partition("@")[2] or None
+    run_trials(trials(args.epochs, args.out, args.data_dir), address=address,
+               storage=Path(args.out) / "ray")
+    return 0
+
+
+def final_costs(out):
+    from tf1_course.fileio import read_json
+
+    return [read_json(Path(out) / f"t{k}" / "metrics.json")["costs"][-1] for k in range(8)]
+
+
+def start_ray():
+    """A local Ray started once with `ray start` (its own temp dir and port). Returns (address, stop)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_worker_niceness": "0", "TF_OVERRIDE_GLOBAL_THREADPOOL": "1",
+           "RAY_USAGE_STATS_ENABLED": "0"}
+    ray_cli = str(Path(sys.executable).parent / "ray")
+    head = subprocess.Popen([ray_cli, "start", "--head", "--port", str(port), "--num-cpus", "2",
+                             "--node-ip-address", "127.0.0.1", "--include-dashboard", "false",
+                             "--disable-usage-stats", "--temp-dir", f"/tmp/tf1ray-{port}", "--block"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while subprocess.run([ray_cli, "status", "--address", address], env=env, capture_output=True).returncode:
+        if time.time() > deadline:
+            head.kill()
+            raise UsageError("ray start did not come up in 90 s")
+        time.sleep(0.5)
+
+    def stop():
+        os.killpg(head.pid, 15)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, 9)
+
+    return address, stop
+
+
+def run(args):
+    if args.worker:
+        if args.worker.startswith("ray"):
+            return run_ray_driver(args)
+        return run_worker(args)
+    from tf1_course.data import h5, paths
+
+    data_dir = paths.data_dir(args.data_dir).resolve()
+    h5.load_tuning_split(data_dir)  # one line if the dev split is missing
+    ways = [w.strip() for w in args.ways.split(",") if w.strip()]
+    unknown = [w for w in ways if w not in WAYS]
+    if unknown or args.epochs < 1:
+        raise UsageError(f"--ways takes {', '.join(WAYS)}; --epochs must be positive")
+    print(f"8 trials x {args.epochs} epochs (tuning split, learning rates 1e-4..8e-4), each way in a fresh "
+          f"process tree; {os.cpu_count()} CPUs", flush=True)
+    results, costs = {"epochs": args.epochs, "cpus": os.cpu_count()}, {}
+    with tempfile.TemporaryDirectory(prefix="bench_tune.") as tmp:
+        for way in ways:
+            out = str(Path(tmp) / way)
+            address = stop = None
+            if way == "ray-started":
+                address, stop = start_ray()
+            try:
+                wall, peak = run_way(way, args, out, data_dir, address)
+            finally:
+                if stop:
+                    stop()
+            costs[way] = final_costs(out)
+            results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1)}
+            print(f"{way:<12} {wall:8.1f} s   peak memory of the whole tree {peak:7.0f} MiB", flush=True)
+    base = ways[0]
+    results["same_final_costs"] = all(costs[w] == costs[base] for w in ways)
+    for ray_way in ("ray", "ray-started"):
+        for other in ("sequential", "two"):
+            if ray_way in results and other in results:
+                ratio = results[ray_way]["wall_seconds"] / results[other]["wall_seconds"]
+                results[f"{ray_way}/{other}"] = round(ratio, 3)
+                print(f"{ray_way}/{other}: {ratio:.3f}")
+    if "two" in results and "sequential" in results:
+        results["two/sequential"] = round(results["two"]["wall_seconds"] / results["sequential"]["wall_seconds"], 3)
+        print(f"two/sequential (what 2 cores allow): {results['two/sequential']:.3f}")
+    print(f"final costs identical in every way: {results['same_final_costs']}")
+    if args.json:
+        from tf1_course.fileio import write_json
+
+        write_json(args.json, {**results, "final_costs": costs})
+    return 0
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
