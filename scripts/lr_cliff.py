@@ -2,7 +2,7 @@
 """Why the course's SIGNS model stalls at cost 1.846 with ``--learning-rate 1e-3``: the evidence.
 
 Trains the course's model (the ``feed`` loop, so each mini-batch's cost is seen) at the given
-learning rates and, after each epoch, measures on the 1080 training photos: how many hidden ReLU
+learning rates and, before training and after each epoch, measures on the 1080 training photos: how many hidden ReLU
 units are dead (never positive for any photo), how much the logits still vary across photos, the
 mean mini-batch cost, and the course's epoch cost (the sum of the 34 mini-batch costs divided by
 int(1080 / 32) = 33). Prints a line every ``--every`` epochs and writes a JSON with all of it.
@@ -69,6 +69,10 @@ def run(args):
         rows = []
         with tf.Session(graph=graph, config=device.session_config("cpu")) as sess:
             sess.run(init)
+            start = probe(sess, g, X32, Y)
+            rows.append({"epoch": None, **start})
+            print(f"lr {lr:g} initial weights: dead units {start['dead_units_layer1']}/{start['units_layer1']} + "
+                  f"{start['dead_units_layer2']}/{start['units_layer2']}, logit spread {start['logit_spread']:.2e}")
             for epoch in range(args.epochs):
                 epoch_cost = engine.epoch(sess, 3 + epoch + 1)
                 row = {"epoch": epoch, "epoch_cost": float(epoch_cost),

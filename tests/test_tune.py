@@ -216,3 +216,32 @@ def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
             signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # a second one aborts
     collector.on_trial_complete(0, [], SimpleNamespace(config={"key": 1}, error_file=None))
     assert len(done) == 1  # trial 1 was stopped by Ctrl-C: it runs again next time
+
+
+def test_asha_stops_bad_trials_early_and_the_study_keeps_them_stopped(tmp_path, capsys):
+    """One trial at a time (--max-concurrent 1), so ASHA's decisions do not depend on timing."""
+    data = make_tuning_data(tmp_path / "data")
+    args = ["--study", str(tmp_path / "s"), "--data-dir", str(data), "--trials", "4", "--epochs", "4",
+            "--asha", "--grace-epochs", "1", "--max-concurrent", "1", "--param", "learning_rate=log:1e-4:1e-1",
+            "--param", "minibatch_size=fixed:8"]
+    assert tune.main(args) == 0
+    results = {r["trial"]: r for r in read_json(tmp_path / "s" / "results.json")["trials"]}
+    stopped = [r for r in results.values() if r["status"] == "stopped"]
+    assert stopped, "ASHA stopped no trial"
+    for r in stopped:
+        assert 1 <= r["epochs"] < 4 and len(r["dev_accuracies"]) == r["epochs"]
+        assert not (tmp_path / "s" / "trials" / f"{r['trial']:04d}" / "metrics.json").exists()
+    assert read_json(tmp_path / "s" / "study.json")["asha"] == {"grace_epochs": 1}
+    capsys.readouterr()
+    assert tune.main(args) == 0
+    assert "4 already done, 0 to run" in capsys.readouterr().out
+
+
+def test_ray_and_its_pins_install_cleanly():
+    """pip check is clean and what Tune imports works beside TensorFlow's NumPy < 2."""
+    check = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    code = ("import numpy, pandas, pyarrow, ray, tensorflow; from ray import tune; "
+            "assert numpy.__version__.startswith('1.'); print(ray.__version__)")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-1000:]

@@ -18,6 +18,7 @@ COMMANDS = {
     "predict": ("tf1_course.predict", "predict the sign in your own photos"),
     "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
     "tune": ("tf1_course.tune", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
+    "reproduce": ("tf1_course.reproduce", "run the course end to end; REPORT.md of every number it prints, ours beside"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization) on NumPy and TF1"),
 }
 

@@ -4,6 +4,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -93,6 +94,19 @@ def write_text(path, text):
 
 def json_text(obj):
     return json.dumps(obj, indent=2, sort_keys=True) + "\n"
+
+
+def jsonable(x):
+    """Strict JSON values: inf and nan as strings, NumPy scalars as Python numbers, keys as strings."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if hasattr(x, "item") and getattr(x, "shape", None) == ():  # a NumPy scalar
+        return jsonable(x.item())
+    return x
 
 
 def write_json(path, obj):

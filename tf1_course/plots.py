@@ -15,16 +15,24 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def cost_curve(costs, path, title, xlabel="epoch", labels=None):
-    """One or more cost curves. ``costs``: a sequence of floats, or {label: sequence}."""
-    series = costs if isinstance(costs, dict) else {labels or "cost": costs}
+def cost_curve(costs, path, title, xlabel="epoch", labels=None, points=None):
+    """One or more cost curves. ``costs``: a sequence of floats, or {label: sequence}.
+
+    ``points``: {label: {step: cost}} drawn as markers over the curves (the course's printed costs).
+    """
+    series = costs if isinstance(costs, dict) else {labels or ("ours" if points else "cost"): costs}
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in series.items():
         ax.plot(np.arange(len(values)), np.asarray(values, dtype=float), label=label)
+    longest = max((len(v) for v in series.values()), default=0)
+    for (label, marks), marker in zip((points or {}).items(), "ox^s"):
+        shown = {s: c for s, c in marks.items() if s < longest}
+        if shown:
+            ax.plot(list(shown), list(shown.values()), marker, fillstyle="none", linestyle="none", label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("cost")
     ax.set_title(title)
-    if len(series) > 1:
+    if len(series) > 1 or points:
         ax.legend()
     ax.grid(alpha=0.3)
     save_figure(fig, path)
@@ -93,4 +101,24 @@ def curves(costs, accuracies, path, title):
     fig.suptitle(title)
     for ax in (left, right):
         ax.grid(alpha=0.3)
+    save_figure(fig, path)
+
+
+def spread(values, course, path, title):
+    """One panel per quantity: our runs as dots, the course's values as lines.
+
+    ``values``: {quantity: [our runs]}; ``course``: {quantity: {edition: value}}.
+    """
+    fig, axes = plt.subplots(1, len(values), figsize=(4 * len(values), 3.6))
+    for ax, (key, vals) in zip(np.atleast_1d(axes), values.items()):
+        jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else np.zeros(1)
+        ax.scatter(jitter, vals, color="tab:blue", label=f"ours ({len(vals)} runs)")
+        for (edition, v), style in zip(course.get(key, {}).items(), ("--", ":")):
+            ax.axhline(v, color="tab:red", linestyle=style, label=f"course ({edition}) {v:.4g}")
+        ax.set_xlim(-0.5, 0.5)
+        ax.set_xticks([])
+        ax.set_title(key.replace("_", " "))
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
     save_figure(fig, path)

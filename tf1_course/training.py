@@ -27,7 +27,7 @@ from collections import namedtuple
 import numpy as np
 from tqdm import tqdm
 
-from tf1_course import __version__, device as devices, plots, progress as progress_bar
+from tf1_course import __version__, course_numbers, device as devices, plots, progress as progress_bar
 from tf1_course.data import h5
 from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_data_dir
 from tf1_course.data.prepare import prepare as prepare_split
@@ -347,7 +347,8 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
     with atomic_path(run.parameters) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **parameters)
-    plots.cost_curve(progress.costs, run.cost_png, f"Learning rate = {cfg.learning_rate}")
+    plots.cost_curve(progress.costs, run.cost_png, f"Learning rate = {cfg.learning_rate}",
+                     points=course_points(cfg))
     costs = progress.costs
     metrics = {
         **{f"{role}_accuracy": a for role, a in accuracies.items()},
@@ -375,6 +376,14 @@ def finish(sess, built, cfg, run, progress, data, record, device, log):
         f"{progress.seconds:.1f} s ({metrics['seconds_per_epoch'] * 1000:.1f} ms/epoch, {cfg.loop} loop); "
         f"peak memory {metrics['peak_rss_mib']:.0f} MiB")
     return metrics
+
+
+def course_points(cfg):
+    """The course's printed costs, to overlay on cost.png when this run has the course's settings."""
+    defaults = TrainConfig()
+    if any(getattr(cfg, k) != getattr(defaults, k) for k in MATH_FIELDS):
+        return None
+    return {f"course ({edition})": numbers["costs"] for edition, numbers in course_numbers.SIGNS.items()}
 
 
 def peak_rss_mib():

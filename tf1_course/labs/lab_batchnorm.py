@@ -20,7 +20,7 @@ part (docs/labs.md, "Batch norm on the SIGNS model").
 
 import time
 
-from tf1_course.fileio import write_json
+from tf1_course.fileio import jsonable, write_json
 
 NAME = "batchnorm"
 LEARNING_RATES = (1e-4, 1e-3, 1e-2)
@@ -68,7 +68,6 @@ def run(options, data_dir=None):
     from tf1_course.labs import plots
     from tf1_course.labs.np_engine import signs as np_signs
     from tf1_course.labs.results import agreement
-    from tf1_course.labs.runner import jsonable
     from tf1_course.labs.tf_engine import signs as tf_signs
 
     chosen = [v for v in variants() if not options.variants or v[0] in options.variants]

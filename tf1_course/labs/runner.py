@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from tf1_course.errors import UsageError
-from tf1_course.fileio import write_json
+from tf1_course.fileio import jsonable, write_json
 from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine import train as np_train
@@ -63,17 +63,6 @@ def train(engine, variant, initial, data, grid, device, progress):
 def format_cost(variant, cost):
     """As the course prints it: full precision per iteration, %f per epoch."""
     return repr(float(cost)) if variant.hyper.minibatch_size is None else f"{cost:f}"
-
-
-def jsonable(x):
-    """Floats for JSON: inf and nan become strings, so metrics.json stays strict JSON."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    return x
 
 
 def printed_steps(variant, n):

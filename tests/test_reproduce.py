@@ -1,0 +1,82 @@
+"""`tf1-course reproduce`: the report of every number the course prints, ours beside."""
+
+import numpy as np
+import pytest
+
+from tf1_course import report, reproduce
+from tf1_course.fileio import read_json
+
+pytest.importorskip("ray")
+
+
+def test_verdicts_compare_numbers_as_the_course_prints_them():
+    assert report.verdict(0.702405, 0.702405, "{:.6f}")[0] == report.EXACT
+    assert report.verdict(0.702405, 0.702406, "{:.6f}")[0] == report.ROUNDING  # one unit of the last digit
+    assert report.verdict(0.702405, 0.702407, "{:.6f}")[0] == report.DIFFERS
+    assert report.verdict(0.6931471805599453, 0.6931471805599455)[0] == report.ROUNDING  # 3e-16 relative
+    assert report.verdict(0.9, np.float32(0.9), "{}")[0] == report.EXACT  # a float32 prints as 0.9
+    assert report.verdict('Tensor("Mul:0")', 'Tensor("Mul_1:0")')[0] == report.DIFFERS
+    rows = report.vector_rows("s", "v", [[1.0], [2.0]], np.array([[1.0], [2.5]]), "{:g}", "float-order")
+    assert [(r["item"], r["verdict"], r["reason"]) for r in rows] == [("v[0]", "exact", None),
+                                                                       ("v[1]", "differs", "float-order")]
+    assert report.where_it_falls(0.7, [0.75, 0.8]) == "below all 2 runs"
+    assert report.where_it_falls(0.77, [0.75, 0.8, 0.9]) == "inside the range: 1 of 3 runs lower"
+
+
+def test_a_default_run_overlays_the_courses_points_and_others_do_not():
+    from tf1_course.training import TrainConfig, course_points
+
+    points = course_points(TrainConfig(num_epochs=3))
+    assert sorted(points) == ["course (notebook)", "course (published run)"]
+    assert points["course (notebook)"][0] == 1.855702
+    assert course_points(TrainConfig(learning_rate=3e-4)) is None
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    from conftest import make_signs_tree
+    from tf1_course.data import build
+
+    root = tmp_path_factory.mktemp("reproduce")
+    tree = make_signs_tree(root / "signs", per_class=(3, 1, 2))
+    build.build(tree, root / "data", log=lambda *_: None)
+    code = reproduce.main(["--quick", "--name", "q", "--out", str(root / "reports"), "--data-dir", str(root / "data"),
+                           "--from", str(tree)])
+    assert code == 0
+    return root / "reports" / "q", root
+
+
+def test_quick_report_holds_every_section_with_verdicts_and_pngs(quick_report):
+    out, _ = quick_report
+    data = read_json(out / "report.json")
+    sections = {r["section"] for r in data["rows"]}
+    assert {"TF basics", "SIGNS model", "lab init", "lab regularization", "lab optimization",
+            "lab gradcheck"} <= sections
+    basics = [r for r in data["rows"] if r["section"] == "TF basics"]
+    assert len(basics) >= 40 and all(r["verdict"] != report.DIFFERS for r in basics)  # the basics reproduce
+    assert all(r["verdict"] in report.VERDICTS for r in data["rows"])
+    assert all(r["reason"] for r in data["rows"] if r["verdict"] == report.DIFFERS)
+    text = (out / "REPORT.md").read_text()
+    for heading in ("## Summary", "## SIGNS: the spread", "## TF basics", "## lab gradcheck", "## Why ours differ"):
+        assert heading in text
+    assert "quick run" in text and "rebuilt from the JPEGs" in text
+    for png in ("spread.png", "signs_cost.png", "labs/init/comparison-tf.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_quick_report_spreads_the_signs_runs_over_data_orders(quick_report):
+    out, root = quick_report
+    spread = read_json(out / "report.json")["signs"]["spread"]
+    assert [r["order"][:7] for r in spread["runs"]] == ["order 1", "order 2"]
+    assert all(r["status"] == "finished" and len(r["costs"]) == 3 for r in spread["runs"])
+    assert spread["runs"][0]["costs"] != spread["runs"][1]["costs"]  # another order: other mini-batches
+    assert set(spread["summary"]) == {"train_accuracy", "test_accuracy", "final_cost"}
+    assert (out / "data" / "order-2" / "train_signs.h5").is_file()
+
+
+def test_an_existing_report_is_kept_unless_overwrite(quick_report, capsys):
+    out, root = quick_report
+    before = (out / "REPORT.md").read_text()
+    assert reproduce.main(["--quick", "--name", "q", "--out", str(root / "reports")]) == 2
+    assert "already holds a report" in capsys.readouterr().err
+    assert (out / "REPORT.md").read_text() == before

@@ -1,0 +1,200 @@
+"""The reproduction report: every number the course prints beside ours, with a verdict.
+
+A row is one printed number: {"section", "item", "course", "ours", "difference", "verdict",
+"reason"}. The verdict compares the two as the course prints them:
+
+    exact                  the same digits in the course's format
+    within float rounding  one unit of the last printed digit, or a relative difference <= 1e-6
+                           (float32 keeps ~7 significant digits)
+    differs                anything more; ``reason`` says why (see REASONS)
+
+:func:`markdown` writes REPORT.md from the rows, the spread of the SIGNS runs and the timings.
+"""
+
+import math
+import re
+import statistics
+
+EXACT, ROUNDING, DIFFERS = "exact", "within float rounding", "differs"
+VERDICTS = (EXACT, ROUNDING, DIFFERS)
+ROUNDING_RELATIVE = 1e-6
+
+# Why a number may differ from the course's, by cause (shown once in the report, keyed in rows).
+REASONS = {
+    "signs-data": "our training set is rebuilt from the 64x64 JPEGs (JPEG loss, another example order, "
+                  "so other mini-batches from the same seeds); the course's train_signs.h5 is not "
+                  "available here. The spread below shows how much the order alone moves these numbers",
+    "signs-course-data": "the course's own train_signs.h5: the same data, graph and seeds; what remains is "
+                         "TensorFlow's version and the CPU's float32 kernels (summation order)",
+    "float-order": "float64 summation order (NumPy/BLAS versions and CPUs): the 16th-17th digit; the "
+                   "course's own published copies disagree there too",
+    "chaotic": "large random initialization (x10) is chaotic: a difference in the last bit of the "
+               "first steps grows over thousands of iterations, though the accuracies stay the course's",
+    "tf-engine": "the TF engine computes the course's formulas with TensorFlow's kernels (other "
+                 "summation order than NumPy)",
+    "course-rounding": "the course prints a rounded value",
+    "gradcheck-cancellation": "the numeric gradient (J(theta + eps) - J(theta - eps)) / 2 eps with eps = 1e-7 "
+                              "cancels about 9 of float64's 16 digits, so last-bit differences in the cost "
+                              "(summation order, TensorFlow's kernels) show in the 3rd to 5th digit of "
+                              "the difference; the verdicts (correct / wrong backprop) are the course's",
+}
+
+
+def relative_difference(course, ours):
+    if course == ours:
+        return 0.0
+    if not (math.isfinite(course) and math.isfinite(ours)):
+        return math.inf
+    return abs(course - ours) / max(abs(course), abs(ours))
+
+
+def decimals_of(fmt):
+    """Digits after the point of a format like '{:.6f}', or None."""
+    match = re.search(r"\.(\d+)f\}$", fmt)
+    return int(match.group(1)) if match else None
+
+
+def printed(x, fmt):
+    """``x`` as the course's print shows it; "{}" is str(), so a float32 prints as NumPy prints it."""
+    return str(x) if fmt == "{}" else fmt.format(x)
+
+
+def verdict(course, ours, fmt="{!r}"):
+    """(verdict, relative difference) of two numbers as the course prints them with ``fmt``."""
+    if isinstance(course, str) or isinstance(ours, str):
+        return (EXACT if str(course) == str(ours) else DIFFERS), None
+    rel = relative_difference(float(course), float(ours))
+    if printed(course, fmt) == printed(ours, fmt):
+        return EXACT, rel
+    digits = decimals_of(fmt)
+    if rel <= ROUNDING_RELATIVE or (digits is not None and abs(course - ours) <= 1.000001 * 10 ** -digits):
+        return ROUNDING, rel
+    return DIFFERS, rel
+
+
+def row(section, item, course, ours, fmt="{!r}", reason=None):
+    """One compared number; ``reason`` (a REASONS key) is kept only when it differs."""
+    v, rel = verdict(course, ours, fmt)
+    shown = printed(course, fmt), printed(ours, fmt)
+    course, ours = (x.item() if hasattr(x, "item") else x for x in (course, ours))
+    return {"section": section, "item": item, "course": course, "ours": ours,
+            "course_printed": shown[0], "ours_printed": shown[1],
+            "relative_difference": rel, "verdict": v, "reason": reason if v != EXACT else None}
+
+
+def vector_rows(section, item, course, ours, fmt, reason=None):
+    """Rows for each entry of two equally long sequences (nested lists are flattened)."""
+    flat_c, flat_o = _flatten(course), _flatten(ours)
+    if len(flat_c) != len(flat_o):
+        return [{"section": section, "item": item, "course": course, "ours": ours, "course_printed": str(course),
+                 "ours_printed": str(ours), "relative_difference": None, "verdict": DIFFERS,
+                 "reason": "shape differs"}]
+    return [row(section, f"{item}[{k}]", c, o, fmt, reason) for k, (c, o) in enumerate(zip(flat_c, flat_o))]
+
+
+def _flatten(x):
+    """The entries of nested lists or an array, NumPy scalars kept (a float32 prints as NumPy prints it)."""
+    if isinstance(x, (list, tuple)):
+        return [v for item in x for v in _flatten(item)]
+    if hasattr(x, "ravel"):
+        return list(x.ravel())
+    return [x]
+
+
+def counts(rows):
+    """{verdict: number of rows}."""
+    return {v: sum(1 for r in rows if r["verdict"] == v) for v in VERDICTS}
+
+
+def spread_summary(values):
+    """min, median, max of a list of numbers."""
+    return {"min": min(values), "median": statistics.median(values), "max": max(values), "n": len(values)}
+
+
+def where_it_falls(value, values):
+    """How the course's value sits among ours: 'below all', 'above all', or 'k of n runs lower'."""
+    lower = sum(1 for v in values if v < value)
+    if lower == 0 and value < min(values):
+        return f"below all {len(values)} runs"
+    if lower == len(values):
+        return f"above all {len(values)} runs"
+    return f"inside the range: {lower} of {len(values)} runs lower"
+
+
+# --- REPORT.md ---------------------------------------------------------------------------------
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return lines
+
+
+def _num(x, spec=".6g"):
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return format(x, spec)
+    return str(x)
+
+
+def markdown(report):
+    """REPORT.md text from a report dict (see reproduce.py for its keys)."""
+    meta, rows = report["meta"], report["rows"]
+    out = [f"# Reproducing the course's numbers ({meta['name']})", "",
+           f"`{meta['command']}` on {meta['date']}: tf1-course {meta['version']} (commit {meta['commit']}), "
+           f"TensorFlow {meta['tensorflow']}, NumPy {meta['numpy']}, Python {meta['python']}, "
+           f"{meta['cpu']} ({meta['cpus']} CPUs){', quick run' if meta['quick'] else ''}.", "",
+           f"Wall time {meta['seconds']:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in meta["timings"].items())
+           + ".", "",
+           "Data: " + "; ".join(f"{name}: {what}" for name, what in meta["data"].items()) + ".", "",
+           "## Summary", ""]
+    sections = list(dict.fromkeys(r["section"] for r in rows))
+    summary = []
+    for s in sections:
+        c = counts([r for r in rows if r["section"] == s])
+        summary.append([s, sum(c.values()), c[EXACT], c[ROUNDING], c[DIFFERS]])
+    total = counts(rows)
+    summary.append(["**all**", len(rows), total[EXACT], total[ROUNDING], total[DIFFERS]])
+    out += _table(["section", "numbers", EXACT, ROUNDING, DIFFERS], summary)
+    out += ["", "Verdicts compare the numbers as the course prints them: *exact* (same digits), *within "
+            "float rounding* (one unit of the last printed digit, or relative difference <= 1e-6), "
+            "*differs* (with the reason below). Every row is in `report.json`.", ""]
+    if "signs" in report:
+        out += _signs_section(report["signs"])
+    for s in sections:
+        srows = [r for r in rows if r["section"] == s]
+        out += [f"## {s}", ""]
+        if report.get("pngs", {}).get(s):
+            out += [f"![{s}]({p})" for p in report["pngs"][s]] + [""]
+        shown = srows if len(srows) <= 40 else [r for r in srows if r["verdict"] != EXACT][:40]
+        if len(shown) < len(srows):
+            out += [f"{len(srows)} numbers; {len(srows) - len(shown)} exact ones not listed here "
+                    f"(report.json has all).", ""]
+        out += _table(["number", "course", "ours", "relative difference", "verdict"],
+                      [[r["item"], r["course_printed"], r["ours_printed"], _num(r["relative_difference"], ".2g"),
+                        r["verdict"] + (f" ({r['reason']})" if r["reason"] else "")] for r in shown])
+        out.append("")
+    used = sorted({r["reason"] for r in rows if r["reason"] in REASONS})
+    if used:
+        out += ["## Why ours differ", ""] + [f"- **{k}**: {REASONS[k]}." for k in used] + [""]
+    return "\n".join(out) + "\n"
+
+
+def _signs_section(signs):
+    out = ["## SIGNS: the spread over data orders and initial weights", ""]
+    spread = signs["spread"]
+    if spread["runs"]:
+        out += [f"{len(spread['runs'])} runs of the course's model ({signs['epochs']} epochs, course defaults): "
+                f"{spread['design']}.", ""]
+        rows = []
+        for key, label in (("train_accuracy", "train accuracy"), ("test_accuracy", "test accuracy"),
+                           ("final_cost", "final cost (last epoch)")):
+            s = spread["summary"][key]
+            rows.append([label, _num(s["min"], ".4f"), _num(s["median"], ".4f"), _num(s["max"], ".4f"),
+                         "; ".join(f"{edition} {_num(v, '.6g')}: {spread['course_position'][key][edition]}"
+                                   for edition, v in spread["course"][key].items())])
+        out += _table(["", "min", "median", "max", "the course's value"], rows)
+        out += ["", f"![spread]({spread['png']})", ""]
+    if signs.get("cost_png"):
+        out += [f"![cost curve with the course's points]({signs['cost_png']})", ""]
+    return out
