@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 SEED   ?=
 PYTEST_ARGS ?= -q -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 
-.PHONY: install install-dev data run test docker-smoke clean
+.PHONY: install install-dev data run test reproduce docker-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: data
 	$(BIN)/tf1-course evaluate --run-dir $(RUN_DIR)
 	@if [ -f "$(IMAGE)" ]; then $(BIN)/tf1-course predict --run-dir $(RUN_DIR) "$(IMAGE)"; \
 	else echo "no $(IMAGE): predict on your own photo with: $(BIN)/tf1-course predict PHOTO.jpg"; fi
+
+# Every number the course prints beside ours: reports/DATE/REPORT.md (REPRODUCE_ARGS=--quick: a smoke test)
+reproduce: data
+	$(BIN)/tf1-course reproduce $(REPRODUCE_ARGS)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

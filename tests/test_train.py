@@ -96,6 +96,10 @@ def test_existing_run_is_not_overwritten_without_asking(tiny_data, tmp_path, cap
     (["--epochs", "0"], "--epochs must be a positive finite number"),
     (["--learning-rate", "nan"], "--learning-rate must be a positive finite number, not nan"),
     (["--learning-rate", "inf"], "--learning-rate must be a positive finite number, not inf"),
+    (["--keep-prob", "0"], "--keep-prob must be in (0, 1], not 0.0"),
+    (["--beta1", "1"], "--beta1 must be in [0, 1), not 1.0"),
+    (["--l2-lambda", "-1"], "--l2-lambda must be 0 or a positive finite number, not -1.0"),
+    (["--l2-lambda", "nan"], "--l2-lambda must be 0 or a positive finite number, not nan"),
     (["--hidden", "25,x"], "not a comma-separated list"),
     (["--device", "tpu"], "invalid choice"),
 ])
