@@ -218,3 +218,12 @@ def test_the_training_mode_cost_alone_can_be_fetched():
             cost = sess.run(g.cost, {g.X: X, g.Y: Y})
             _, cost_with_step = sess.run([g.train_op, g.cost], {g.X: X, g.Y: Y})
     assert np.isfinite(cost) and cost == cost_with_step
+
+
+def test_bn_momentum_changes_the_moving_averages_not_the_training(bn_run, tmp_path):
+    run, data = bn_run
+    assert run_train(tmp_path / "m05", data, "--epochs", "4", "--batch-norm", "--bn-momentum", "0.5") == 0
+    fast, slow = np.load(tmp_path / "m05" / "parameters.npz"), np.load(run / "parameters.npz")
+    assert read_json(tmp_path / "m05" / "metrics.json")["costs"] == read_json(run / "metrics.json")["costs"]
+    np.testing.assert_array_equal(fast["W1"], slow["W1"])
+    assert not np.array_equal(fast["moving_mean1"], slow["moving_mean1"])

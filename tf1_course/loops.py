@@ -126,7 +126,8 @@ class FastLoop:
                                                        dropout_seed)
                 grads = tf.gradients(cost, weights, gate_gradients=True)
                 update = graph.optimizer.apply_gradients(zip(grads, variables), global_step=graph.global_step)
-                moving = model.moving_average_updates(graph.moving, statistics, in_loop=True)
+                moving = model.moving_average_updates(graph.moving, statistics, in_loop=True,
+                                                      momentum=graph.options.bn_momentum)
                 with tf.control_dependencies([update, *moving]):
                     return i + 1, costs.write(i, cost)
 

@@ -24,8 +24,8 @@ N_X = 64 * 64 * 3  # 12288
 N_Y = 6  # classes 0..5
 HIDDEN = (25, 12)  # the course's hidden layer sizes
 
-Options = namedtuple("Options", ["hidden", "l2_lambda", "keep_prob", "beta1", "batch_norm"])
-Options.__new__.__defaults__ = (HIDDEN, 0.0, 1.0, 0.9, False)  # the course's model
+Options = namedtuple("Options", ["hidden", "l2_lambda", "keep_prob", "beta1", "batch_norm", "bn_momentum"])
+Options.__new__.__defaults__ = (HIDDEN, 0.0, 1.0, 0.9, False, bn.MOMENTUM)  # the course's model
 
 SignsGraph = namedtuple("SignsGraph", [
     "X", "Y",              # placeholders
@@ -126,8 +126,9 @@ def forward_pass(X, parameters, keep_prob=1.0, dropout_seed=None, moving=None):
     return tf.matmul(parameters[f"W{L}"], A) + parameters[f"b{L}"], statistics  # (n_y, m)
 
 
-def moving_average_updates(moving, statistics, in_loop=False):
-    """The assign ops that move each moving mean/variance towards this mini-batch's statistics.
+def moving_average_updates(moving, statistics, in_loop=False, momentum=bn.MOMENTUM):
+    """The assign ops that move each moving mean/variance towards this mini-batch's statistics:
+    moving = momentum * moving + (1 - momentum) * batch statistic.
 
     ``in_loop``: built inside a tf.while_loop body, so each step reads the variables afresh.
     """
@@ -135,7 +136,7 @@ def moving_average_updates(moving, statistics, in_loop=False):
     for l, (mu, sigma2) in sorted(statistics.items()):
         for name, value in ((f"moving_mean{l}", mu), (f"moving_variance{l}", sigma2)):
             current = moving[name].read_value() if in_loop else None
-            updates.append(bn.moving_average_update(moving[name], value, current=current))
+            updates.append(bn.moving_average_update(moving[name], value, momentum, current))
     return updates
 
 
@@ -198,7 +199,7 @@ def build_graph(learning_rate=1e-4, hidden=None, seed=1, training=True, n_x=N_X,
     cost = objective(Z_train, Y, parameters, options)
     global_step = tf.train.get_or_create_global_step()
     optimizer = train_op = None
-    update_ops = moving_average_updates(moving, statistics)
+    update_ops = moving_average_updates(moving, statistics, momentum=options.bn_momentum)
     if training:
         optimizer = tf.train.AdamOptimizer(learning_rate, beta1=options.beta1)
         train_op = optimizer.minimize(cost, global_step=global_step)

@@ -42,6 +42,8 @@ def build_parser():
     p.add_argument("--beta1", type=float, help=f"Adam's first-moment decay (default {d.beta1})")
     p.add_argument("--batch-norm", action="store_true", default=None,
                    help="batch normalization before each hidden ReLU (Week 3; default off, as in the course)")
+    p.add_argument("--bn-momentum", type=float,
+                   help=f"batch norm: momentum of the test-time moving averages (default {d.bn_momentum})")
     p.add_argument("--print-every", type=int, help=f"epochs between cost lines (default {d.print_every})")
     p.add_argument("--save-every", type=int, help=f"epochs between checkpoints (default {d.save_every})")
     p.add_argument("--loop", choices=sorted(ENGINES), help=f"training loop engine (default {d.loop})")

@@ -48,6 +48,7 @@ class TrainConfig:
     keep_prob: float = 1.0        # inverted dropout on hidden layers: keep probability (1 = none)
     beta1: float = 0.9            # Adam's first-moment decay (course: 0.9)
     batch_norm: bool = False      # batch norm before each hidden ReLU (no hidden biases; Week 3)
+    bn_momentum: float = 0.9      # batch norm's moving averages: m = momentum * m + (1 - momentum) * batch
     print_every: int = 100        # print the course's cost line every N epochs
     save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
     loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
@@ -57,7 +58,7 @@ class TrainConfig:
 
 # Settings that change what is computed: a resumed run keeps them.
 MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
-               "keep_prob", "beta1", "batch_norm")
+               "keep_prob", "beta1", "batch_norm", "bn_momentum")
 POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
 
 # The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
@@ -107,6 +108,8 @@ def resolve_config(flags, saved=None):
         raise UsageError(f"--keep-prob must be in (0, 1], not {cfg.keep_prob}")
     if not 0 <= cfg.beta1 < 1:
         raise UsageError(f"--beta1 must be in [0, 1), not {cfg.beta1}")
+    if not 0 <= cfg.bn_momentum < 1:
+        raise UsageError(f"--bn-momentum must be in [0, 1), not {cfg.bn_momentum}")
     return cfg
 
 
@@ -118,7 +121,7 @@ def model_options(cfg):
     defaults = Options()
     return Options(tuple(get("hidden")), get("l2_lambda", defaults.l2_lambda),
                    get("keep_prob", defaults.keep_prob), get("beta1", defaults.beta1),
-                   bool(get("batch_norm", defaults.batch_norm)))
+                   bool(get("batch_norm", defaults.batch_norm)), get("bn_momentum", defaults.bn_momentum))
 
 
 def tuple_if_list(value):
