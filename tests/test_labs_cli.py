@@ -32,7 +32,7 @@ def _one_line_error(capsys, argv, needle):
     ([], "required: NAME"),
     (["init", "--engine", "jax"], "--engine"),
     (["init", "--iterations", "0"], "at least 1"),
-    (["init", "--iterations", "ten"], "not an integer"),
+    (["init", "--iterations", "ten"], "not a whole number"),
     (["init", "--epochs", "3"], "use --iterations"),
     (["optimization", "--iterations", "3"], "use --epochs"),
     (["init", "--variants", "he,nope"], "unknown variant nope"),

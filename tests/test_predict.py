@@ -33,7 +33,7 @@ def test_predicts_good_images_and_reports_bad_ones(trained_run, tmp_path, capsys
 def test_json_output_has_six_probabilities(trained_run, tmp_path, capsys):
     Image.fromarray(sign_image(0, 3, 64)).save(tmp_path / "a.png")
     code = predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--json",
-                         "--min-confidence", "1.01"])
+                         "--min-confidence", "1"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     (p,) = doc["predictions"]
@@ -44,7 +44,7 @@ def test_json_output_has_six_probabilities(trained_run, tmp_path, capsys):
 
 def test_low_confidence_is_said(trained_run, tmp_path, capsys):
     Image.fromarray(sign_image(3, 0, 64)).save(tmp_path / "a.png")
-    assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--min-confidence", "1.01"]) == 0
+    assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--min-confidence", "1"]) == 0
     out = capsys.readouterr().out
     assert "low confidence" in out and "knows only the six SIGNS hand signs" in out
     assert predict.main([str(tmp_path / "a.png"), "--run-dir", str(trained_run), "--min-confidence", "0"]) == 0

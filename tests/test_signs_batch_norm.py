@@ -101,7 +101,7 @@ def test_resuming_or_predicting_across_a_batch_norm_mismatch_is_one_line(bn_run,
     capsys.readouterr()
     assert run_train(plain, data, "--epochs", "2", "--resume", "--batch-norm") == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "cannot resume with a different batch_norm" in err[0]
+    assert len(err) == 1 and "cannot resume with a different --batch-norm" in err[0]
     tampered = tmp_path / "tampered"
     shutil.copytree(run, tampered)
     config = read_json(tampered / "config.json")

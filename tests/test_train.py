@@ -83,7 +83,7 @@ def test_existing_run_is_not_overwritten_without_asking(tiny_data, tmp_path, cap
     assert "--resume" in _one_error_line(capsys)
     assert (run / "parameters.npz").read_bytes() == before
     assert run_train(run, tiny_data, "--epochs", "2", "--resume", "--learning-rate", "0.1") == 2
-    assert "different learning_rate" in _one_error_line(capsys)
+    assert "different --learning-rate" in _one_error_line(capsys)
     assert train.main(["--run-dir", str(run), "--data-dir", str(tmp_path / "none"), "--overwrite"]) == 2
     assert "not found" in _one_error_line(capsys)
     assert (run / "parameters.npz").read_bytes() == before  # a failed --overwrite loses nothing
@@ -96,7 +96,7 @@ def test_existing_run_is_not_overwritten_without_asking(tiny_data, tmp_path, cap
     (["--epochs", "0"], "--epochs must be a positive finite number"),
     (["--learning-rate", "nan"], "--learning-rate must be a positive finite number, not nan"),
     (["--learning-rate", "inf"], "--learning-rate must be a positive finite number, not inf"),
-    (["--keep-prob", "0"], "--keep-prob must be in (0, 1], not 0.0"),
+    (["--keep-prob", "0"], "--keep-prob must be in [0.01, 1], not 0.0"),
     (["--beta1", "1"], "--beta1 must be in [0, 1), not 1.0"),
     (["--l2-lambda", "-1"], "--l2-lambda must be 0 or a positive finite number, not -1.0"),
     (["--l2-lambda", "nan"], "--l2-lambda must be 0 or a positive finite number, not nan"),

@@ -19,7 +19,7 @@ COMMANDS = {
     "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
     "tune": ("tf1_course.tune", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
     "reproduce": ("tf1_course.reproduce", "run the course end to end; REPORT.md of every number it prints, ours beside"),
-    "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization) on NumPy and TF1"),
+    "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization, batchnorm) on NumPy and TF1"),
 }
 
 

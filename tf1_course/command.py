@@ -6,6 +6,7 @@ A command module (train, evaluate, predict, ...) builds a :class:`Parser` and ha
 
 import argparse
 import errno
+import re
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from tf1_course.errors import UsageError
 from tf1_course.fileio import write_failure
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
-ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                      errno.EEXIST, errno.ENOTDIR, errno.EISDIR}  # ... or a file where a folder goes
 
 
 class Parser(argparse.ArgumentParser):
@@ -22,6 +24,8 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args, description=None, **kwargs):
         # descriptions come from module docstrings: drop their reStructuredText ``quotes``
         super().__init__(*args, description=description and description.replace("``", ""), **kwargs)
+        # "-1e-3" is a (negative) number, not an option: argparse only knows "-1" and "-0.5"
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -45,8 +49,43 @@ def run_main(parser, run, argv=None):
         if e.errno not in ENVIRONMENT_ERRNOS:
             raise
         where = Path(e.filename) if e.filename else Path(".")
+        if where.name.startswith(".") and where.name.endswith(".part"):  # our temporary file: its folder
+            where = where.parent
         print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
+
+
+# --- argument types shared by the commands (a bad value is argparse's one line) ---
+
+def _whole(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text):
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def non_negative_int(text):
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a probability, 0 to 1")
+    return value

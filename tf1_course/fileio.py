@@ -10,7 +10,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tf1_course.errors import DataError
+from tf1_course.errors import DataError, UsageError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: folders are not locked
+    fcntl = None
+
+LOCK_NAME = ".lock"
 
 
 @contextlib.contextmanager
@@ -71,6 +78,8 @@ def write_failure(err, folder, option="--out"):
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return (f"{folder}: the disk is full ({_free(folder)} free, not enough); nothing was "
                 f"written: free some space or choose another {option}")
+    if code in (errno.EEXIST, errno.ENOTDIR):
+        return f"{folder}: a file is in the way where a folder is needed; choose another {option}"
     if code in (errno.EACCES, errno.EPERM):
         return (f"{folder} is not writable by uid {os.getuid()}: fix its permissions, run the "
                 f"container with --user $(id -u):$(id -g), or choose a writable {option}")
@@ -123,3 +132,37 @@ def sha256(path, chunk=1 << 20):
         for block in iter(lambda: f.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def folder_lock(folder, what, option):
+    """Hold ``folder``/.lock while this process writes there; a second one is refused in one line.
+
+    ``flock`` is released by the kernel when the process exits, however it exits (kill -9
+    included), so a lock left behind by a dead process never blocks the next one. A folder this
+    call created and nothing was written to (a check failed) is removed again.
+    """
+    folder = Path(folder)
+    if fcntl is None:
+        yield
+        return
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock_file = folder / LOCK_NAME
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise UsageError(f"{folder} is in use by another {what} (pid {holder}); wait for it to "
+                             f"finish, or use another {option}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        if created and all(p.name == LOCK_NAME for p in folder.iterdir()):
+            with contextlib.suppress(OSError):
+                lock_file.unlink()
+                folder.rmdir()
+        os.close(fd)  # releases the lock

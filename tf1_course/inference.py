@@ -10,7 +10,7 @@ import contextlib
 from tf1_course import device as devices
 from tf1_course.errors import UsageError, reason
 from tf1_course.rundir import RunDir
-from tf1_course.training import model_options
+from tf1_course.training import model_options, saved_settings
 
 
 class TrainedModel:
@@ -22,6 +22,7 @@ class TrainedModel:
 
         self.run = RunDir(run_dir)
         self.config = self.run.load_config()
+        saved_settings(self.run, self.config)  # damaged settings: one line, not a traceback
         self.checkpoint = self.run.require_checkpoint()  # before building anything: one clear line
         device = devices.resolve(device)
         log(devices.describe(device))

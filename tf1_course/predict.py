@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course.command import Parser, run_main
+from tf1_course.command import Parser, positive_int, probability, run_main
 from tf1_course.data.prepare import flatten_and_scale
 from tf1_course.device import DEVICES
 from tf1_course.errors import DataError
@@ -78,9 +78,9 @@ def build_parser():
     p.add_argument("--resize", choices=RESIZE_MODES, default="crop",
                    help="make a non-square photo square by centre-crop (default), stretch or pad")
     p.add_argument("--save-preprocessed", metavar="DIR", help="write the 64x64 image the model saw as PNG")
-    p.add_argument("--min-confidence", type=float, default=LOW_CONFIDENCE,
+    p.add_argument("--min-confidence", type=probability, default=LOW_CONFIDENCE,
                    help=f"flag a top probability below this (default {LOW_CONFIDENCE})")
-    p.add_argument("--max-pixels", type=int, default=MAX_PIXELS, help=f"refuse larger images (default {MAX_PIXELS:,})")
+    p.add_argument("--max-pixels", type=positive_int, default=MAX_PIXELS, help=f"refuse larger images (default {MAX_PIXELS:,})")
     p.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default auto)")
     return p
 

@@ -10,6 +10,7 @@ for every number the course prints, the course's value, ours, the difference and
 import datetime
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tf1_course.errors import DataError, UsageError
 from tf1_course.fileio import jsonable, write_json, write_text
 
 DEFAULT_OUT = "reports"
+NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 ORDERS, SEEDS = 5, 2  # the SIGNS spread: data orders (build seeds) x initial-weight seeds
 QUICK = {"iterations": 200, "epochs": 20, "signs_epochs": 3, "orders": 2, "seeds": 1}
 
@@ -260,7 +262,7 @@ def signs_phase(out, args, quick):
               f"{'the course' if course_data else 'the JPEG rebuild'}'s training file")
     return signs_rows(main, course_data), {"epochs": epochs, "cost_png": "signs_cost.png",
                                            "spread": {**spread(runs, out, epochs), "design": design},
-                                           "main_run": str(out / "signs" / "run-00")}
+                                           "main_run": "signs/run-00"}
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -285,14 +287,39 @@ def meta(args, name, phases, quick):
             "data": {f"{k}_signs.h5": labels.get(v, v) for k, v in data.items() if k in ("train", "test")}}
 
 
-def run(args):
+def check_inputs(args):
+    """Everything that can be checked before minutes of work: the name, the folders, the data, the
+    JPEG tree, the Ray address. Returns (final folder, work folder)."""
+    from tf1_course.data import h5
+
     name = args.name or datetime.date.today().isoformat()
-    out = Path(args.out) / name
-    if out.exists() and any(out.iterdir()):
-        if not args.overwrite:
-            raise UsageError(f"{out} already holds a report: pass --overwrite to replace it, or --name another")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not NAME_RE.fullmatch(name) or name in (".", ".."):
+        raise UsageError(f"--name {name!r}: use letters, digits, '.', '_' and '-' (one folder name, "
+                         f"inside --out)")
+    root = Path(args.out)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"--out {root}: is a file, not a folder")
+    final = root / name
+    if final.exists() and not final.is_dir():
+        raise UsageError(f"{final} is a file, not a report folder; choose another --name")
+    if final.exists() and any(final.iterdir()) and not args.overwrite:
+        raise UsageError(f"{final} already holds a report: pass --overwrite to replace it, or --name another")
+    h5.load_dataset(paths.data_dir(args.data_dir))
+    if args.src:
+        paths.find_tree(args.src)
+    if args.address:
+        from tf1_course.trials import probe
+
+        probe(args.address)
+    return final, root / f".{name}.partial"
+
+
+def run(args):
+    final, out = check_inputs(args)
+    name = final.name
+    if out.exists():
+        shutil.rmtree(out)  # a partial report of ours, left by an interrupted run
+    out.mkdir(parents=True)
     phases = Phases()
     rows = phases.run("TF basics", basics_rows)
     lab_rows_, pngs = phases.run("labs, both engines", labs_rows, out / "labs", args.quick)
@@ -301,12 +328,25 @@ def run(args):
     result = {"meta": meta(args, name, phases, args.quick), "rows": rows, "signs": signs, "pngs": pngs}
     write_json(out / "report.json", jsonable(result))
     write_text(out / "REPORT.md", report.markdown(result))
+    publish(out, final)
     c = report.counts(rows)
     print(f"\n{len(rows)} numbers: {c[report.EXACT]} exact, {c[report.ROUNDING]} within float rounding, "
           f"{c[report.DIFFERS]} differ; took {phases.total():.0f} s "
           f"({', '.join(f'{k} {v:.0f} s' for k, v in phases.seconds.items())})")
-    print(f"wrote {out / 'REPORT.md'} and report.json")
+    print(f"wrote {final / 'REPORT.md'} and report.json")
     return 0
+
+
+def publish(work, final):
+    """Put the finished report in place: the old one (--overwrite) is removed only now."""
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def main(argv=None):

@@ -18,20 +18,14 @@ to another machine) is found whole, and never reads the checkpoints of the place
 """
 
 import contextlib
-import os
 import re
 import shutil
 from collections import namedtuple
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # not POSIX
-    fcntl = None
-
 from tf1_course.data import paths
 from tf1_course.errors import UsageError, reason
-from tf1_course.fileio import read_json, sha256, write_json
+from tf1_course.fileio import LOCK_NAME, folder_lock, read_json, sha256, write_json
 
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
@@ -55,7 +49,7 @@ class RunDir:
         self.metrics = self.path / "metrics.json"
         self.evaluation = self.path / "evaluation.json"
         self.confusion_png = self.path / "confusion_matrix.png"
-        self.lock_file = self.path / ".lock"
+        self.lock_file = self.path / LOCK_NAME
 
     def __str__(self):
         return str(self.path)
@@ -74,9 +68,11 @@ class RunDir:
         except ValueError as e:
             raise UsageError(f"{self.config} is damaged (not valid JSON: {e}); this run directory "
                              f"cannot be used: train a new run in another --run-dir") from None
-        if not isinstance(config, dict) or not isinstance(config.get("train"), dict):
-            raise UsageError(f"{self.config} is damaged (no 'train' settings); train a new run "
-                             f"in another --run-dir")
+        data = config.get("data") if isinstance(config, dict) else None
+        if not (isinstance(config, dict) and isinstance(config.get("train"), dict) and isinstance(data, dict)
+                and isinstance(data.get("dir"), str)):
+            raise UsageError(f"{self.config} is damaged (no 'train' settings or 'data' record); train a new "
+                             f"run in another --run-dir")
         return config
 
     def save_config(self, config):
@@ -121,7 +117,10 @@ class RunDir:
         epoch, prefix = found[-1]
         try:
             progress = read_json(f"{prefix}.json")
-        except ValueError as e:
+            if not (isinstance(progress["epoch"], int) and isinstance(progress["costs"], list)
+                    and isinstance(progress["seconds"], (int, float))):
+                raise ValueError("epoch, costs or seconds missing or of the wrong type")
+        except (ValueError, KeyError, TypeError) as e:
             raise UsageError(f"{prefix}.json is damaged ({e}); delete that checkpoint's files "
                              f"({prefix.name}.*) to resume from the one before") from None
         return Checkpoint(epoch, str(prefix), progress)
@@ -179,35 +178,9 @@ class RunDir:
 
     # --- one writer at a time -----------------------------------------------------------------
 
-    @contextlib.contextmanager
     def lock(self):
-        """Hold the run's lock while training writes here; a second training is refused in one line.
-
-        ``flock`` is released by the kernel when the process exits, however it exits (kill -9
-        included), so a lock left behind by a dead process never blocks the next run.
-        """
-        if fcntl is None:  # not POSIX: no lock
-            yield
-            return
-        created = not self.path.exists()
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-                raise UsageError(f"{self} is in use by another training (pid {holder}); wait for it to "
-                                 f"finish, or use another --run-dir") from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            yield
-        finally:
-            if created and self.is_empty():  # nothing was written (a check failed): leave no trace
-                with contextlib.suppress(OSError):
-                    self.lock_file.unlink()
-                    self.path.rmdir()
-            os.close(fd)  # releases the lock
+        """Hold the run's lock while training writes here; a second training is refused in one line."""
+        return folder_lock(self.path, "training", "--run-dir")
 
 
 # --- the data a run was trained on ------------------------------------------------------------

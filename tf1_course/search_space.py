@@ -81,6 +81,8 @@ def check(name, spec):
     """Empty, inverted or non-positive-on-a-log-scale ranges, and values the model refuses."""
     if spec.kind in ("choice", "fixed"):
         values = spec.values
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise UsageError(f"{name}: values must be finite numbers, not {list(values)}")
     else:
         low, high = spec.low, spec.high
         if not (math.isfinite(low) and math.isfinite(high)):
@@ -121,9 +123,11 @@ def load_space_file(path):
 
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise UsageError(f"{path}: cannot read the search space ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file (a search space is JSON or TOML)") from None
     try:
         if path.suffix == ".toml":
             import tomllib
@@ -133,7 +137,7 @@ def load_space_file(path):
             data = json.loads(text)
     except (ValueError, ImportError) as e:
         raise UsageError(f"{path}: not a valid {path.suffix.lstrip('.') or 'JSON'} search space ({e})") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise UsageError(f"{path}: a search space is a table of name = \"kind:...\" entries")
     return data
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.errors import UsageError
-from tf1_course.fileio import read_json, write_json, write_text
+from tf1_course.fileio import LOCK_NAME, folder_lock, read_json, write_json, write_text
+from tf1_course.rundir import RunDir
 
 # A trial trains on the 864 training photos and is judged on the 216 dev photos.
 TUNING_FILES = {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev")}
@@ -49,17 +50,35 @@ class Study:
     def trial_dir(self, k):
         return self.trials / f"{k:04d}"
 
+    def lock(self):
+        """One `tune` at a time on a study; a second is refused in one line."""
+        return folder_lock(self.path, "tune", "--study")
+
+    def check_folder(self):
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"--study {self.path}: is a file, not a folder")
+
+    def load_spec(self):
+        """study.json, checked; a damaged one is one UsageError."""
+        try:
+            spec = read_json(self.spec)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{self.spec} is damaged or unreadable ({e}); use another study folder") from None
+        fields = {"space": dict, "seed": int, "trials": int, "epochs": int}
+        if not isinstance(spec, dict) or spec.get("kind") != "tf1-course study" or any(
+                not isinstance(spec.get(k), t) for k, t in fields.items()):
+            raise UsageError(f"{self.spec} is damaged (not a tf1-course study); use another study folder")
+        return spec
+
     def open(self, asked):
         """Create the study, or check that the folder holds this same study (a resumed one).
 
         ``asked``: what study.json records. The number of trials may grow (more trials from the
         same seed); anything else differing is one UsageError, and the folder is left as it is.
         """
+        self.check_folder()
         if self.spec.is_file():
-            try:
-                saved = read_json(self.spec)
-            except ValueError as e:
-                raise UsageError(f"{self.spec} is damaged ({e}); use another study folder") from None
+            saved = self.load_spec()
             differs = sorted(k for k in set(asked) | set(saved) if k not in ("trials", "created", "tf1_course")
                              and asked.get(k) != saved.get(k))
             if differs:
@@ -68,21 +87,33 @@ class Study:
             if asked["trials"] > saved["trials"]:
                 write_json(self.spec, {**saved, "trials": asked["trials"]})
             return {**saved, "trials": max(asked["trials"], saved["trials"])}
-        if self.path.exists() and any(self.path.iterdir()):
+        if self.path.exists() and any(p.name != LOCK_NAME for p in self.path.iterdir()):
             raise UsageError(f"{self.path} is not empty and holds no study (no study.json); "
                              f"choose another study folder")
         self.path.mkdir(parents=True, exist_ok=True)
         write_json(self.spec, asked)
         return asked
 
-    def load_results(self):
-        """{trial: result dict} saved so far ({} for a new study)."""
+    def load_results(self, trials=None):
+        """{trial: result dict} saved so far ({} for a new study), trials below ``trials`` only.
+
+        A finished trial whose run directory lost its metrics.json counts as not run.
+        """
         if not self.results_json.is_file():
             return {}
         try:
-            return {int(r["trial"]): r for r in read_json(self.results_json)["trials"]}
-        except (ValueError, KeyError, TypeError) as e:
+            rows = read_json(self.results_json)["trials"]
+            results = {}
+            for r in rows:
+                if not (isinstance(r["trial"], int) and isinstance(r["status"], str) and isinstance(r["values"], dict)
+                        and (r.get("dev_accuracy") is None or isinstance(r["dev_accuracy"], (int, float)))):
+                    raise TypeError(f"trial entry {r.get('trial')!r} is malformed")
+                results[r["trial"]] = r
+        except (OSError, ValueError, KeyError, TypeError) as e:
             raise UsageError(f"{self.results_json} is damaged ({e}); move it away to run every trial again") from None
+        return {k: r for k, r in results.items()
+                if (trials is None or 0 <= k < trials)
+                and (r["status"] not in ("finished", "collapsed") or RunDir(self.trial_dir(k)).metrics.is_file())}
 
     def save_results(self, results):
         """results.json (with curves) and results.csv (without), both atomically, trials in order."""

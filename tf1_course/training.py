@@ -60,6 +60,9 @@ class TrainConfig:
 MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
                "keep_prob", "beta1", "batch_norm", "bn_momentum")
 POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
+MAX_THREADS = 1024
+MAX_UNITS = 10_000    # per hidden layer (W1 alone is then 1.2e8 weights, 0.5 GB)
+MIN_KEEP_PROB = 0.01  # dropout divides by keep_prob: below this the activations overflow
 
 # The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
 COURSE_FILES = {"train": (TRAIN_FILE, "train"), "test": (TEST_FILE, "test")}
@@ -89,8 +92,9 @@ def resolve_config(flags, saved=None):
         values["hidden"] = tuple(values["hidden"])
         changed = [k for k in MATH_FIELDS if k in flags and tuple_if_list(flags[k]) != values[k]]
         if changed:
-            raise UsageError(f"cannot resume with a different {', '.join(changed)} (the run used "
-                             f"{', '.join(f'{k}={values[k]}' for k in changed)}); start a new --run-dir instead")
+            raise UsageError(f"cannot resume with a different {', '.join(map(flag_name, changed))} (the run used "
+                             f"{', '.join(f'{flag_name(k)} {values[k]}' for k in changed)}); start a new --run-dir "
+                             f"instead")
     values.update({k: tuple_if_list(v) for k, v in flags.items()})
     cfg = TrainConfig(**values)
     for name in POSITIVE:
@@ -98,19 +102,39 @@ def resolve_config(flags, saved=None):
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"{flag_name(name)} must be a positive finite number, not {value}")
     for name in ("intra_op_threads", "inter_op_threads"):
-        if getattr(cfg, name) < 0:
-            raise UsageError(f"{flag_name(name)} must be 0 (TensorFlow's default) or more")
-    if not cfg.hidden or min(cfg.hidden) < 1:
-        raise UsageError(f"--hidden sizes must be positive, not {cfg.hidden}")
+        if not 0 <= getattr(cfg, name) <= MAX_THREADS:
+            raise UsageError(f"{flag_name(name)} must be 0 (TensorFlow's default) to {MAX_THREADS}")
+    if not cfg.hidden or min(cfg.hidden) < 1 or max(cfg.hidden) > MAX_UNITS or len(cfg.hidden) > MAX_UNITS:
+        raise UsageError(f"--hidden sizes must be 1 to {MAX_UNITS}, not {cfg.hidden}")
+    if not 0 <= cfg.seed < 2 ** 31:
+        raise UsageError(f"--seed must be 0 to {2 ** 31 - 1}, not {cfg.seed}")
+    if not (0 <= cfg.minibatch_seed and cfg.minibatch_seed + cfg.num_epochs + 1 < 2 ** 32):
+        raise UsageError(f"--minibatch-seed must be 0 or more, with --minibatch-seed + --epochs below 2**32 "
+                         f"(NumPy's seeds), not {cfg.minibatch_seed}")
     if not (math.isfinite(cfg.l2_lambda) and cfg.l2_lambda >= 0):
         raise UsageError(f"--l2-lambda must be 0 or a positive finite number, not {cfg.l2_lambda}")
-    if not 0 < cfg.keep_prob <= 1:
-        raise UsageError(f"--keep-prob must be in (0, 1], not {cfg.keep_prob}")
+    if not MIN_KEEP_PROB <= cfg.keep_prob <= 1:
+        raise UsageError(f"--keep-prob must be in [{MIN_KEEP_PROB}, 1], not {cfg.keep_prob}")
     if not 0 <= cfg.beta1 < 1:
         raise UsageError(f"--beta1 must be in [0, 1), not {cfg.beta1}")
     if not 0 <= cfg.bn_momentum < 1:
         raise UsageError(f"--bn-momentum must be in [0, 1), not {cfg.bn_momentum}")
+    if cfg.bn_momentum != TrainConfig.bn_momentum and not cfg.batch_norm:
+        raise UsageError("--bn-momentum only applies with --batch-norm")
     return cfg
+
+
+def saved_settings(run, config):
+    """A run's saved training settings, checked as the command-line flags are; damaged ones
+    (hand-edited, of the wrong type) are one UsageError."""
+    try:
+        resolve_config({}, config["train"])
+    except (TypeError, ValueError, KeyError) as e:
+        raise UsageError(f"{run.config} is damaged (its 'train' settings: {e}); train a new run in "
+                         f"another --run-dir") from None
+    except UsageError as e:
+        raise UsageError(f"{run.config} is damaged (its 'train' settings: {e})") from None
+    return config["train"]
 
 
 def model_options(cfg):
@@ -184,7 +208,7 @@ def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None
         if not run.has_run():
             raise UsageError(f"--resume: no run in {run} to resume; drop --resume to start one")
         saved = run.load_config()
-        cfg = resolve_config(flags, saved["train"])
+        cfg = resolve_config(flags, saved_settings(run, saved))
         folder, saved_files, same = locate_data(saved["data"], data_dir)
         if not same:
             raise UsageError(f"{folder / saved_files['train']['file']} is not the training data this run "
@@ -305,7 +329,7 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
                     kept = f"checkpoint of epoch {saved.epoch} kept" if saved else "no checkpoint"
                     outcome, message = "diverged", (
                         f"training diverged at epoch {epoch}: the cost became {cost}; {last}; {kept}; "
-                        f"try a smaller --learning-rate")
+                        f"try a smaller --learning-rate{_other_suspects(cfg)}")
                     log(message)
                     break
                 costs.append(cost)
@@ -330,6 +354,13 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
     finally:
         writer.close()
     return outcome, Progress(costs, len(costs), seconds, history), message
+
+
+def _other_suspects(cfg):
+    """The other settings that can make a cost overflow, when they are not the course's."""
+    suspects = ([" a larger --keep-prob"] if cfg.keep_prob < 1 else []) + \
+        ([" a smaller --l2-lambda"] if cfg.l2_lambda > 0 else [])
+    return f" (or{' or'.join(suspects)})" if suspects else ""
 
 
 # --- finish -----------------------------------------------------------------------------------
@@ -411,6 +442,7 @@ def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overw
     with run.lock():
         cfg, folder, record, saved = prepare(run, flags or {}, data_dir, resume, overwrite, files)
         data = load_data(folder, record, cfg.loop)
+        built = build(cfg, *data["train"])  # a graph that cannot be built must not cost the old run
         if overwrite and run.has_run():
             run.clear()  # asked for, and the new run is ready to start
         run.path.mkdir(parents=True, exist_ok=True)
@@ -420,19 +452,18 @@ def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overw
             run.save_config({**saved, "train": {**saved["train"], "num_epochs": cfg.num_epochs}})
         log = RunLog(run.log, echo)
         try:
-            return _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_progress)
+            return _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress)
         finally:
             log.close()
 
 
-def _train(cfg, run, folder, record, data, device, resume, log, on_epoch, show_progress):
+def _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress):
     from tf1_course.compat import tf
 
     X_train, Y_train = data["train"]
     log(devices.describe(device))
     log(f"train {X_train.shape} " + " ".join(f"{role} {X.shape}" for role, (X, _) in data.items()
                                             if role != "train") + f" from {folder}; run dir {run}")
-    built = build(cfg, X_train, Y_train)
     config = devices.session_config(device, cfg.intra_op_threads, cfg.inter_op_threads, cfg.batch_norm)
     with tf.Session(graph=built.graph, config=config) as sess:
         progress = restore_or_init(sess, built, run, resume, log)

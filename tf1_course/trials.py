@@ -49,15 +49,17 @@ def _train_trial(config, trials, options):
     from tf1_course.training import train
 
     trial = trials[config["key"]]
+    last = {"dev_accuracy": 0.0}  # a scheduler wants its metric in every report, the final one too
 
     def on_epoch(epoch, cost, scores):
         if options.report_epochs:
-            tune.report({"epoch": epoch + 1, "cost": cost, **{f"{k}_accuracy": v for k, v in scores.items()}})
+            last.update({f"{k}_accuracy": v for k, v in scores.items()})
+            tune.report({"epoch": epoch + 1, "cost": cost, **last})
 
     start = time.perf_counter()
     result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
                    files=trial.files, on_epoch=on_epoch, echo=False, show_progress=False)
-    final = {"outcome": result.outcome, "final": True, "seconds": round(time.perf_counter() - start, 3)}
+    final = {**last, "outcome": result.outcome, "final": True, "seconds": round(time.perf_counter() - start, 3)}
     if result.message:
         final["message"] = result.message
     tune.report(final)
@@ -87,6 +89,8 @@ def connect(address=None, num_cpus=None):
     import ray
 
     kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
+    # a failed trial is one line from run_trials (its error file's last line), not Tune's traceback
+    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)
     if address:
         probe(address)
         try:
@@ -106,11 +110,11 @@ def probe(address, timeout=CONNECT_TIMEOUT_S):
     minutes: 820 s measured here for an address that does not answer)."""
     import socket
 
-    if address in ("auto", "local") or address.startswith("ray://"):
+    if address.startswith("ray://"):
         return
     host, sep, port = address.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise UsageError(f"--address {address!r}: expected HOST:PORT, e.g. 127.0.0.1:6379")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--address {address!r}: expected HOST:PORT with a port 1-65535, e.g. 127.0.0.1:6379")
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as e:
@@ -164,6 +168,8 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     finally:
         if started_here:
             ray.shutdown()
+    if collector.failure is not None:
+        raise collector.failure
     if interrupt.requested:
         raise KeyboardInterrupt
     return collector.outcomes
@@ -177,8 +183,8 @@ def _ctrl_c_stops(interrupt):
         if interrupt.requested:
             raise KeyboardInterrupt
         interrupt.requested = True
-        print("\nCtrl-C: stopping the trials after their current epoch; the finished ones are kept "
-              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        print("\nCtrl-C: stopping the running trials (each resumes from its last checkpoint next time); "
+              "the ended ones are kept (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
     try:
         previous = signal.signal(signal.SIGINT, handler)
@@ -217,6 +223,7 @@ def _make_collector_class():
         def __init__(self, by_key, on_epoch, on_done, interrupt, scheduled):
             self.by_key, self.on_epoch_cb, self.on_done_cb = by_key, on_epoch, on_done
             self.interrupt, self.scheduled = interrupt, scheduled
+            self.failure = None
             self.history, self.final, self.started, self.outcomes = {}, {}, {}, {}
 
         def on_trial_start(self, iteration, trials, trial, **info):
@@ -232,6 +239,17 @@ def _make_collector_class():
                 self.history.setdefault(key, []).append(report)
                 if self.on_epoch_cb:
                     self.on_epoch_cb(key, report)
+
+        def _callback(self, outcome):
+            """The caller's on_done; its failure (a full disk saving results) stops the run and is
+            raised after it, instead of vanishing into Tune's log."""
+            if self.on_done_cb is None or self.failure is not None:
+                return
+            try:
+                self.on_done_cb(outcome)
+            except Exception as e:  # noqa: BLE001 - re-raised by run_trials
+                self.failure = e
+                self.interrupt.requested = True
 
         def _end(self, trial, error=None):
             key = trial.config["key"]
@@ -252,8 +270,7 @@ def _make_collector_class():
             message = error or (final or {}).get("message")
             outcome = TrialOutcome(key, status, self.history.get(key, []), metrics, seconds, message)
             self.outcomes[key] = outcome
-            if self.on_done_cb:
-                self.on_done_cb(outcome)
+            self._callback(outcome)
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             self._end(trial)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tf1_course import __version__, search_space, study as studies
-from tf1_course.command import Parser, run_main
+from tf1_course.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.errors import UsageError
 from tf1_course.fileio import read_json, sha256, write_json
@@ -26,52 +26,34 @@ from tf1_course.rundir import RunDir, data_record
 DEFAULT_STUDY = "runs/tune"
 DEFAULT_TRIALS = 16
 DEFAULT_EPOCHS = 100
+DEFAULT_GRACE = 10
+MAX_TRIALS = 10_000
 
 
 def build_parser():
     p = Parser(prog="tf1-course tune", description=__doc__.split("\n\n")[0],
                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_space_help())
     p.add_argument("--study", default=DEFAULT_STUDY, help=f"study folder (default {DEFAULT_STUDY})")
-    p.add_argument("--trials", type=_positive, default=DEFAULT_TRIALS,
+    p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS,
                    help=f"number of random configurations (default {DEFAULT_TRIALS})")
-    p.add_argument("--seed", type=_non_negative, default=0, help="seed of the random search (default 0)")
-    p.add_argument("--epochs", type=_positive, default=DEFAULT_EPOCHS,
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the random search (default 0)")
+    p.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
                    help=f"epochs per trial: the budget (default {DEFAULT_EPOCHS})")
     p.add_argument("--space", metavar="FILE", help="search space as JSON or TOML: {name: \"kind:...\"}")
     p.add_argument("--param", action="append", default=[], metavar="NAME=SPEC",
                    help="set one hyperparameter's range, e.g. learning_rate=log:1e-5:1e-2 (repeatable)")
     p.add_argument("--refine", metavar="STUDY",
                    help="coarse to fine: ranges narrowed around the best trials of an earlier study")
-    p.add_argument("--top", type=_positive, help="--refine around this many best trials (default a fifth, >= 3)")
+    p.add_argument("--top", type=positive_int, help="--refine around this many best trials (default a fifth, >= 3)")
     p.add_argument("--asha", action="store_true",
                    help="stop bad trials early (Ray Tune's ASHA scheduler, on the dev accuracy per epoch)")
-    p.add_argument("--grace-epochs", type=_positive, default=10,
-                   help="with --asha: epochs every trial gets before it can be stopped (default 10)")
+    p.add_argument("--grace-epochs", type=positive_int,
+                   help=f"with --asha: epochs every trial gets before it can be stopped (default {DEFAULT_GRACE})")
     p.add_argument("--address", metavar="HOST:PORT",
                    help="run the trials on this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
-    p.add_argument("--max-concurrent", type=_positive, help="trials at once (default: the CPUs Ray has)")
+    p.add_argument("--max-concurrent", type=positive_int, help="trials at once (default: the CPUs Ray has)")
     p.add_argument("--data-dir", help="folder with train_minus_dev_signs.h5 and dev_signs.h5 (default datasets/)")
     return p
-
-
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _non_negative(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
 
 
 def _space_help():
@@ -81,48 +63,81 @@ def _space_help():
     return "\n".join(lines)
 
 
-def resolve_space(args):
-    """The study's space: an earlier study's narrowed (--refine), or the default, a file, --param."""
-    specs = dict(search_space.DEFAULT_SPACE)
-    if args.space:
-        specs.update(search_space.load_space_file(args.space))
+def overrides(args):
+    """{name: spec text} from --space FILE and --param NAME=SPEC (in that order)."""
+    specs = dict(search_space.load_space_file(args.space)) if args.space else {}
     for item in args.param:
         name, sep, spec = item.partition("=")
         if not sep:
             raise UsageError(f"--param {item!r}: expected NAME=SPEC, e.g. learning_rate=log:1e-5:1e-2")
         specs[name.strip()] = spec.strip()
-    space = search_space.parse_space(specs)
+    return specs
+
+
+def resolve_space(args, study):
+    """(space, lines saying what --refine changed).
+
+    The default space with --space/--param on top; with --refine, the earlier study's space
+    narrowed around its best trials, then --space/--param on top. A study being resumed keeps the
+    space it was created with (its earlier study may have grown since).
+    """
     if not args.refine:
-        return space, []
+        return search_space.parse_space({**search_space.DEFAULT_SPACE, **overrides(args)}), []
     earlier = studies.Study(args.refine)
     if not earlier.spec.is_file():
         raise UsageError(f"--refine {args.refine}: no study there (no study.json)")
-    old_space = search_space.parse_space(read_json(earlier.spec)["space"])
-    scored = [(r["dev_accuracy"], r["values"]) for r in earlier.load_results().values()
+    if study.spec.is_file():
+        saved = study.load_spec()
+        if saved.get("refine_from") == str(earlier.path.resolve()):
+            return search_space.parse_space(saved["space"]), ["resuming the refined study: its ranges as saved"]
+    spec = earlier.load_spec()
+    try:
+        old_space = search_space.parse_space(spec["space"])
+    except UsageError as e:
+        raise UsageError(f"--refine {args.refine}: its study.json has a bad space ({e})") from None
+    scored = [(r["dev_accuracy"], r["values"]) for r in earlier.load_results(spec["trials"]).values()
               if r["status"] == "finished" and r.get("dev_accuracy") is not None]
-    return search_space.refine(old_space, scored, top=args.top)
+    space, lines = search_space.refine(old_space, scored, top=args.top)
+    return {**space, **search_space.parse_space(overrides(args))}, lines
 
 
 def _data_fingerprint(folder):
-    """sha256 of the two tuning files: a resumed study must use the same data."""
+    """sha256 of the two tuning files (a resumed study must use the same data); the test file must
+    be there too (it scores the best trial at the end)."""
     h5.load_tuning_split(folder)  # one clear line when the dev split is missing
+    h5.load_split(folder / paths.TEST_FILE, "test")
     return {name: sha256(folder / name) for name, _ in studies.TUNING_FILES.values()}
 
 
+def check_flags(args):
+    if args.trials > MAX_TRIALS:
+        raise UsageError(f"--trials {args.trials}: at most {MAX_TRIALS} (refine a study instead)")
+    if args.top is not None and not args.refine:
+        raise UsageError("--top only applies with --refine STUDY")
+    if args.grace_epochs is not None and not args.asha:
+        raise UsageError("--grace-epochs only applies with --asha")
+    if args.address:
+        from tf1_course.trials import probe
+
+        probe(args.address)  # before anything is written
+
+
 def plan(args):
-    """(Study, what study.json records, space, refine lines)."""
-    space, refined = resolve_space(args)
+    """(Study, what study.json records, space, refine lines, data folder); nothing written yet."""
+    check_flags(args)
+    study = studies.Study(args.study)
+    study.check_folder()
+    if args.refine and Path(args.refine).resolve() == study.path.resolve():
+        raise UsageError("--refine needs another --study folder for the new, narrower study")
+    space, refined = resolve_space(args, study)
     folder = paths.data_dir(args.data_dir)
     asked = {"kind": "tf1-course study", "space": {n: search_space.format_spec(s) for n, s in sorted(space.items())},
              "seed": args.seed, "trials": args.trials, "epochs": args.epochs,
              "data_sha256": _data_fingerprint(folder),
-             "asha": {"grace_epochs": args.grace_epochs} if args.asha else None,
-             "refine_from": str(args.refine) if args.refine else None,
+             "asha": {"grace_epochs": args.grace_epochs or DEFAULT_GRACE} if args.asha else None,
+             "refine_from": str(Path(args.refine).resolve()) if args.refine else None,
              "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "tf1_course": __version__}
-    study = studies.Study(args.study)
-    if args.refine and Path(args.refine).resolve() == study.path.resolve():
-        raise UsageError("--refine needs another --study folder for the new, narrower study")
     return study, asked, space, refined, folder
 
 
@@ -132,15 +147,34 @@ def trial_flags(values, epochs):
     return flags
 
 
-def run(args):
-    from tf1_course import trials as engine
+def check_trials(configurations, epochs):
+    """Every sampled configuration must be one `tf1-course train` accepts (the same checks)."""
+    from tf1_course.training import resolve_config
 
+    for k, values in enumerate(configurations):
+        try:
+            resolve_config(trial_flags(values, epochs))
+        except UsageError as e:
+            raise UsageError(f"trial {k} ({_short(values)}) would be refused by training: {e}") from None
+
+
+def run(args):
     study, asked, space, refined, folder = plan(args)
     for line in refined:
         print(f"refined: {line}")
+    with study.lock():
+        return run_study(args, study, asked, space, folder)
+
+
+def run_study(args, study, asked, space, folder):
+    from tf1_course import trials as engine
+
     saved = study.open(asked)
+    if args.trials < saved["trials"]:
+        print(f"note: the study has {saved['trials']} trials; --trials only adds trials, it runs them all")
     configurations = search_space.sample(space, saved["trials"], saved["seed"])
-    results = study.load_results()
+    check_trials(configurations, saved["epochs"])
+    results = study.load_results(len(configurations))
     pending = [k for k in range(len(configurations))
                if k not in results or results[k]["status"] not in studies.FINAL]
     print(f"study {study.path}: {len(configurations)} trials of {saved['epochs']} epochs, "
@@ -154,29 +188,36 @@ def run(args):
         results[outcome.key] = studies.trial_result(outcome.key, values, outcome.status, outcome.history,
                                                     outcome.metrics, outcome.seconds, outcome.error)
         study.save_results(results)
-        counts["done"] += 1
         r = results[outcome.key]
+        if r["status"] == "error":
+            print(f"trial {outcome.key} failed: {outcome.error}", file=sys.stderr, flush=True)
+            return
+        counts["done"] += 1
         dev = "-" if r["dev_accuracy"] is None else f"{r['dev_accuracy']:.4f}"
-        left = counts["total"] - counts["done"]
         print(f"trial {outcome.key} {r['status']}: dev accuracy {dev} ({_short(values)}); "
-              f"{counts['done']}/{counts['total']} done, {left} left", flush=True)
+              f"{counts['done']}/{counts['total']} done, {counts['total'] - counts['done']} left", flush=True)
 
     asha = {"max_epochs": saved["epochs"], **saved["asha"]} if saved.get("asha") else None
+    interrupted = False
     try:
         engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
                           on_done=on_done, storage=study.path / "ray", name="trials")
     except KeyboardInterrupt:
-        pass
-    unfinished = [k for k in pending if k not in results or results[k]["status"] not in studies.FINAL]
+        interrupted = True
     names = [n for n, s in sorted(space.items()) if s.kind != "fixed"]
     if results:
         for line in studies.table(results, names):
             print(line)
         studies.plot(study, results, space)
-    if unfinished:
-        print(f"stopped with {len(unfinished)} trial(s) unfinished; run the same command to resume the study",
-              file=sys.stderr)
+    failed = sorted(k for k in pending if k in results and results[k]["status"] == "error")
+    unfinished = [k for k in pending if k not in results]
+    if interrupted or unfinished:
+        print(f"stopped with {len(unfinished) + len(failed)} trial(s) unfinished (each resumes from its last "
+              f"checkpoint); run the same command to resume the study", file=sys.stderr)
         return 130
+    if failed:
+        raise UsageError(f"trial(s) {', '.join(map(str, failed))} failed (see above); fix the cause and run "
+                         f"the same command to run them again")
     best = finalize(study, results, folder)
     if best:
         print(f"best: trial {best['trial']}, dev accuracy {best['dev_accuracy']:.4f}, test accuracy "
@@ -190,7 +231,8 @@ def _short(values):
 
 
 def finalize(study, results, folder):
-    """Copy the best finished trial to STUDY/best, score it once on the test set. Returns its summary."""
+    """The best finished trial, copied to STUDY/best and scored once on the test set. Returns its
+    summary (best.json). Done once per best trial: a resumed study with the same best keeps it."""
     from tf1_course.evaluate import evaluate
 
     finished = [r for r in studies.ranked(results) if r["status"] == "finished"]
@@ -198,18 +240,31 @@ def finalize(study, results, folder):
         print("no trial finished: nothing to evaluate on the test set", file=sys.stderr)
         return None
     top = finished[0]
-    if study.best.exists():
-        shutil.rmtree(study.best)
-    shutil.copytree(study.trial_dir(top["trial"]), study.best, ignore=shutil.ignore_patterns(".lock"))
-    run = RunDir(study.best)
+    best_json = study.path / "best.json"
+    if best_json.is_file() and RunDir(study.best).evaluation.is_file():
+        previous = read_json(best_json)
+        if isinstance(previous, dict) and previous.get("trial") == top["trial"]:
+            return previous
+    work = study.path / ".best.partial"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(study.trial_dir(top["trial"]), work, ignore=shutil.ignore_patterns(".lock"))
+    run = RunDir(work)
     config = run.load_config()
     record = data_record(folder, {**{r: (e["file"], e["split"]) for r, e in config["data"]["files"].items()},
                                   "test": (paths.TEST_FILE, "test")})
     run.save_config({**config, "data": record})
-    report = evaluate(study.best, device="cpu", log=lambda *_: None)
+    report = evaluate(work, device="cpu", log=lambda *_: None)
+    old = study.path / ".best.old"
+    if study.best.exists():
+        study.best.rename(old)
+    work.rename(study.best)
+    if old.exists():
+        shutil.rmtree(old)
+    write_json(RunDir(study.best).evaluation, {**report, "run_dir": str(study.best)})
     best = {"trial": top["trial"], "values": top["values"], "dev_accuracy": report["dev_accuracy"],
             "train_accuracy": report["train_accuracy"], "test_accuracy": report["test_accuracy"]}
-    write_json(study.path / "best.json", best)
+    write_json(best_json, best)
     return best
 
 

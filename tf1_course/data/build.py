@@ -159,6 +159,10 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     """
     out_dir = Path(out_dir)
     train_dirs, test_dir, found_h5 = find_tree(src)
+    if test_h5 and not Path(test_h5).is_file():
+        raise DataError(f"--test-h5 {test_h5}: not found")
+    if not 0 <= seed < 2 ** 32:
+        raise DataError(f"--seed must be 0 to {2 ** 32 - 1} (a NumPy seed), not {seed}")
     test_h5 = Path(test_h5) if test_h5 else found_h5
     if test_h5 is None and test_dir is None:
         raise DataError(f"{src}: no test set (neither test_signs.h5 nor test_signs/); pass --test-h5")

@@ -54,9 +54,13 @@ def entry(path, origin, built=False, counts=None, name=None):
 def read(data_dir):
     """The manifest dict of ``data_dir``, or None when there is none (or it is unreadable)."""
     try:
-        return read_json(Path(data_dir) / MANIFEST_FILE)
+        doc = read_json(Path(data_dir) / MANIFEST_FILE)
     except (OSError, ValueError):
         return None
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(e, dict) for e in files.values()):
+        return None  # damaged: as if there were none (a build writes a new one)
+    return doc
 
 
 def kept_entries(data_dir, owned):

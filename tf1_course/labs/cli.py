@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tf1_course import device as devices
-from tf1_course.command import Parser, run_main
+from tf1_course.command import Parser, positive_int, run_main
 from tf1_course.errors import UsageError
 
 LABS = {
@@ -32,16 +32,6 @@ STEP_FLAG = {"init": "--iterations", "regularization": "--iterations", "optimiza
 SIGNS_LABS = ("batchnorm",)  # labs that train the SIGNS model (they take --data-dir)
 # Both engines unless said here: NumPy trains the SIGNS model ~4x slower than TF (docs/labs.md).
 DEFAULT_ENGINE = {"batchnorm": "tf"}
-
-
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def _names(text):
@@ -81,11 +71,11 @@ def build_parser():
     p.add_argument("--run-dir", help="output folder (default runs/lab-NAME)")
     p.add_argument("--device", choices=devices.DEVICES, default="auto", help="where TF Sessions run (default auto)")
     p.add_argument("--variants", type=_names, help="comma-separated variants to run (default all)")
-    p.add_argument("--iterations", type=_positive,
+    p.add_argument("--iterations", type=positive_int,
                    help="shorten every variant to N iterations (init, regularization)")
-    p.add_argument("--epochs", type=_positive, help="shorten every variant to N epochs (optimization, batchnorm)")
+    p.add_argument("--epochs", type=positive_int, help="shorten every variant to N epochs (optimization, batchnorm)")
     p.add_argument("--data-dir", help="SIGNS data folder for lab batchnorm (default datasets/)")
-    p.add_argument("--print-every", type=_positive, help="a cost line every N iterations/epochs")
+    p.add_argument("--print-every", type=positive_int, help="a cost line every N iterations/epochs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 

@@ -118,6 +118,8 @@ def model(run_dir, cfg, data_dir=None, device="cpu", progress=True):
 
     result = train(run_dir, dataclasses.asdict(cfg), data_dir, device, overwrite=True, echo=False,
                    show_progress=progress)
+    if result.outcome == "interrupted":  # Ctrl-C stops the whole lab, not just this variant
+        raise KeyboardInterrupt
     metrics = result.metrics or {}
     parameters = {}
     if result.outcome == "finished":
