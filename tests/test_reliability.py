@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tf1_course import evaluate, predict, train
+from tf1_course.errors import UsageError
 from tf1_course.fileio import read_json
 
 FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
@@ -305,3 +306,59 @@ def test_the_minibatch_seed_help_says_what_epoch_0_uses(capsys):
         train.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "MINIBATCH_SEED + e + 1 (default 3, so epoch 0 uses 4" in text
+
+
+def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tiny_data, tmp_path, monkeypatch, capsys):
+    from tf1_course import training
+
+    run = tmp_path / "run"
+    assert run_train(run, tiny_data, "--epochs", "2") == 0
+    before = (run / "parameters.npz").read_bytes()
+    assert run_train(run, tiny_data, "--epochs", "1", "--overwrite", "--minibatch-seed", "4294967295") == 2
+    assert "--minibatch-seed" in one_error_line(capsys)
+
+    def cannot_build(*args):
+        raise UsageError("the graph cannot be built")
+
+    monkeypatch.setattr(training, "build", cannot_build)
+    assert run_train(run, tiny_data, "--epochs", "1", "--overwrite") == 2
+    assert (run / "parameters.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--seed", "-1"], "--seed must be 0 to"),
+    (["--intra-op-threads", "9999999999"], "--intra-op-threads must be 0"),
+    (["--hidden", "1000000,12"], "--hidden sizes must be 1 to"),
+    (["--keep-prob", "1e-300"], "--keep-prob must be in [0.01, 1]"),
+    (["--bn-momentum", "0.5"], "--bn-momentum only applies with --batch-norm"),
+    (["--learning-rate", "-1e-3"], "--learning-rate must be a positive finite number"),
+])
+def test_out_of_range_settings_are_one_line(args, needle, tiny_data, tmp_path, capsys):
+    assert run_train(tmp_path / "run", tiny_data, "--epochs", "1", *args) == 2
+    assert needle in one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("damage, needle", [
+    (lambda c: c.pop("data"), "config.json is damaged"),
+    (lambda c: c["train"].pop("seed"), "config.json is damaged"),
+    (lambda c: c["train"].update(hidden="25,12"), "config.json is damaged"),
+])
+def test_a_config_damaged_but_still_json_is_one_line(damage, needle, trained_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    config = read_json(run / "config.json")
+    damage(config)
+    (run / "config.json").write_text(json.dumps(config))
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 2
+    assert needle in one_error_line(capsys)
+    assert train.main(["--run-dir", str(run), "--resume"]) == 2
+    assert needle in one_error_line(capsys)
+
+
+def test_a_file_where_a_folder_goes_is_one_line(tiny_data, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert run_train(tmp_path / "afile", tiny_data, "--epochs", "1") == 2
+    assert "a file is in the way" in one_error_line(capsys)
+    assert run_train(tmp_path / "afile" / "sub", tiny_data, "--epochs", "1") == 2
+    assert "a file is in the way" in one_error_line(capsys)

@@ -80,3 +80,31 @@ def test_an_existing_report_is_kept_unless_overwrite(quick_report, capsys):
     assert reproduce.main(["--quick", "--name", "q", "--out", str(root / "reports")]) == 2
     assert "already holds a report" in capsys.readouterr().err
     assert (out / "REPORT.md").read_text() == before
+
+
+@pytest.mark.parametrize("name", ["..", "../escape", "/tmp/abs", "a/b", ""])
+def test_a_report_name_stays_inside_out(name, tmp_path, capsys):
+    (tmp_path / "precious.txt").write_text("mine")
+    assert reproduce.main(["--quick", "--name", name, "--out", str(tmp_path / "reports"), "--overwrite"]) == 2
+    assert "--name" in capsys.readouterr().err
+    assert (tmp_path / "precious.txt").read_text() == "mine"
+
+
+def test_overwrite_replaces_a_report_only_when_the_new_one_is_complete(tmp_path, monkeypatch, capsys):
+    from conftest import make_h5_pair
+
+    data = make_h5_pair(tmp_path / "data")
+    old = tmp_path / "reports" / "r"
+    old.mkdir(parents=True)
+    (old / "REPORT.md").write_text("the old report")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reproduce, "basics_rows", interrupted)
+    assert reproduce.main(["--quick", "--name", "r", "--out", str(tmp_path / "reports"), "--data-dir", str(data),
+                           "--overwrite"]) == 130
+    assert (old / "REPORT.md").read_text() == "the old report"
+    assert reproduce.main(["--quick", "--name", "r", "--out", str(tmp_path / "reports"),
+                           "--data-dir", str(tmp_path / "none"), "--overwrite"]) == 2
+    assert "not found" in capsys.readouterr().err and (old / "REPORT.md").read_text() == "the old report"

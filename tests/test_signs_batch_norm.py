@@ -227,3 +227,19 @@ def test_bn_momentum_changes_the_moving_averages_not_the_training(bn_run, tmp_pa
     assert read_json(tmp_path / "m05" / "metrics.json")["costs"] == read_json(run / "metrics.json")["costs"]
     np.testing.assert_array_equal(fast["W1"], slow["W1"])
     assert not np.array_equal(fast["moving_mean1"], slow["moving_mean1"])
+
+
+def test_ctrl_c_stops_lab_batchnorm_as_a_whole(bn_run, tmp_path, monkeypatch, capsys):
+    from tf1_course import training
+    from tf1_course.labs import cli
+
+    class CtrlCDuringFirstEpoch(training.CtrlC):
+        def __enter__(self):
+            self.requested = True
+            return self
+
+    _, data = bn_run
+    monkeypatch.setattr(training, "CtrlC", CtrlCDuringFirstEpoch)
+    assert cli.main(["batchnorm", "--epochs", "3", "--variants", "lr1e-03,lr1e-03-bn", "--data-dir", str(data),
+                     "--run-dir", str(tmp_path / "lab"), "--device", "cpu", "--quiet"]) == 130
+    assert not (tmp_path / "lab" / "lr1e-03-bn").exists()  # the second variant never started

@@ -245,3 +245,81 @@ def test_ray_and_its_pins_install_cleanly():
             "assert numpy.__version__.startswith('1.'); print(ray.__version__)")
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr[-1000:]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--trials", "100000000"], "at most 10000"),
+    (["--top", "3"], "--top only applies with --refine"),
+    (["--grace-epochs", "3"], "--grace-epochs only applies with --asha"),
+    (["--address", "127.0.0.1:99999"], "port 1-65535"),
+    (["--address", "auto"], "expected HOST:PORT"),
+    (["--param", "learning_rate=fixed:nan"], "finite numbers"),
+    (["--param", "hidden1=choice:inf"], "finite numbers"),
+    (["--param", "hidden1=fixed:1e30"], "would be refused by training: --hidden sizes"),
+    (["--param", "keep_prob=fixed:0.001"], "would be refused by training: --keep-prob"),
+])
+def test_more_bad_flags_are_one_line_and_write_nothing(args, needle, tmp_path, capsys):
+    data = make_tuning_data(tmp_path / "data")
+    code = None
+    try:
+        code = tune.main(["--study", str(tmp_path / "s"), "--data-dir", str(data), "--trials", "2", "--epochs", "1",
+                          *args])  # a later --trials wins
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("damage, needle", [
+    (lambda path: (path / "study.json").write_text("[]"), "study.json is damaged"),
+    (lambda path: (path / "results.json").write_text('{"trials": [{"trial": 0}]}'), "results.json is damaged"),
+    (lambda path: (path / "results.json").write_text('{"trials": [{"trial": 0, "status": "finished", '
+                                                     '"values": {}, "dev_accuracy": "high"}]}'),
+     "results.json is damaged"),
+])
+def test_damaged_study_files_are_one_line(damage, needle, study, tmp_path, capsys):
+    path, data = study
+    copy = tmp_path / "copy"
+    shutil.copytree(path, copy)
+    damage(copy)
+    assert tune.main(["--study", str(copy), "--data-dir", str(data), *SMALL]) == 2
+    assert needle in capsys.readouterr().err
+    assert tune.main(["--study", str(tmp_path / "fine"), "--data-dir", str(data), "--refine", str(copy)]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_a_second_tune_on_a_busy_study_is_refused(study, capsys):
+    from tf1_course.fileio import folder_lock
+
+    path, data = study
+    with folder_lock(path, "tune", "--study"):  # as another process running this study would
+        assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL]) == 2
+    assert "is in use by another tune" in capsys.readouterr().err
+
+
+def test_a_study_file_or_data_without_the_test_set_is_refused_before_any_trial(tmp_path, capsys):
+    data = make_tuning_data(tmp_path / "data")
+    (tmp_path / "afile").write_text("x")
+    assert tune.main(["--study", str(tmp_path / "afile"), "--data-dir", str(data), *SMALL]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    (data / "test_signs.h5").unlink()
+    assert tune.main(["--study", str(tmp_path / "s"), "--data-dir", str(data), *SMALL]) == 2
+    assert "test_signs.h5" in capsys.readouterr().err and not (tmp_path / "s").exists()
+
+
+def test_a_failure_saving_results_stops_the_run_and_is_not_swallowed():
+    from types import SimpleNamespace
+
+    from tf1_course import trials
+
+    def full_disk(outcome):
+        raise OSError(28, "No space left on device", "results.json")
+
+    interrupt = trials._make_interrupt_stopper()
+    collector = trials._make_collector_class()({0: None}, None, full_disk, interrupt, False)
+    trial = SimpleNamespace(config={"key": 0}, error_file=None)
+    collector.on_trial_result(0, [], trial, {"final": True, "outcome": "diverged", "seconds": 1.0})
+    collector.on_trial_complete(0, [], trial)
+    assert isinstance(collector.failure, OSError) and interrupt.stop_all()

@@ -292,7 +292,7 @@ def check_inputs(args):
     JPEG tree, the Ray address. Returns (final folder, work folder)."""
     from tf1_course.data import h5
 
-    name = args.name or datetime.date.today().isoformat()
+    name = datetime.date.today().isoformat() if args.name is None else args.name
     if not NAME_RE.fullmatch(name) or name in (".", ".."):
         raise UsageError(f"--name {name!r}: use letters, digits, '.', '_' and '-' (one folder name, "
                          f"inside --out)")

@@ -59,6 +59,8 @@ class TrainConfig:
 # Settings that change what is computed: a resumed run keeps them.
 MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
                "keep_prob", "beta1", "batch_norm", "bn_momentum")
+# What every run's config.json holds (later settings, like batch_norm, default when absent).
+SAVED_SINCE_THE_START = ("learning_rate", "num_epochs", "minibatch_size", "seed", "minibatch_seed", "hidden")
 POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
 MAX_THREADS = 1024
 MAX_UNITS = 10_000    # per hidden layer (W1 alone is then 1.2e8 weights, 0.5 GB)
@@ -128,6 +130,9 @@ def saved_settings(run, config):
     """A run's saved training settings, checked as the command-line flags are; damaged ones
     (hand-edited, of the wrong type) are one UsageError."""
     try:
+        missing = [k for k in SAVED_SINCE_THE_START if k not in config["train"]]
+        if missing:
+            raise KeyError(f"no {', '.join(missing)}")
         resolve_config({}, config["train"])
     except (TypeError, ValueError, KeyError) as e:
         raise UsageError(f"{run.config} is damaged (its 'train' settings: {e}); train a new run in "

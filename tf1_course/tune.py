@@ -130,6 +130,7 @@ def plan(args):
     if args.refine and Path(args.refine).resolve() == study.path.resolve():
         raise UsageError("--refine needs another --study folder for the new, narrower study")
     space, refined = resolve_space(args, study)
+    check_trials(search_space.sample(space, args.trials, args.seed), args.epochs)  # before anything is written
     folder = paths.data_dir(args.data_dir)
     asked = {"kind": "tf1-course study", "space": {n: search_space.format_spec(s) for n, s in sorted(space.items())},
              "seed": args.seed, "trials": args.trials, "epochs": args.epochs,
@@ -173,7 +174,6 @@ def run_study(args, study, asked, space, folder):
     if args.trials < saved["trials"]:
         print(f"note: the study has {saved['trials']} trials; --trials only adds trials, it runs them all")
     configurations = search_space.sample(space, saved["trials"], saved["seed"])
-    check_trials(configurations, saved["epochs"])
     results = study.load_results(len(configurations))
     pending = [k for k in range(len(configurations))
                if k not in results or results[k]["status"] not in studies.FINAL]
