@@ -268,7 +268,19 @@ def test_a_fetch_keeps_the_dev_split_a_build_made(server, signs_tree, tmp_path):
     url, root, _ = server
     out = tmp_path / "out"
     build.build(signs_tree, out, log=quiet)
-    doc = fetch.fetch(out, url=url, sha256=sums(root), log=quiet)
+    doc = fetch.fetch(out, url=url, sha256=sums(root), log=quiet, force=True)  # replaces the rebuilt train set
     assert {"dev_signs.h5", "train_minus_dev_signs.h5"} <= set(doc["files"])
     assert manifest.provenance(out)["dev"] == "rebuilt-from-jpegs"
     assert manifest.provenance(out)["train"] == "unverified"
+
+
+def test_a_fetch_does_not_replace_a_rebuilt_training_set_unless_forced(signs_tree, tmp_path, capsys):
+    from tf1_course.data import build, cli
+
+    out = tmp_path / "out"
+    build.build(signs_tree, out, log=lambda *_: None)
+    before = (out / "train_signs.h5").read_bytes()
+    assert cli.main(["fetch", "--out", str(out), "--url", "http://127.0.0.1:9/"]) == 2
+    err = capsys.readouterr().err
+    assert "rebuilt from the JPEGs" in err and "--force" in err
+    assert (out / "train_signs.h5").read_bytes() == before

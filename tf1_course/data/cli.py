@@ -27,6 +27,7 @@ def build_parser():
     f.add_argument("--sha256", action="append", metavar="NAME=HEX",
                    help="expected sha256 of a file instead of the course's (repeatable)")
     f.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
+    f.add_argument("--force", action="store_true", help="replace files already there that differ")
     i = sub.add_parser("info", help="show the data set, its dev split, provenance and manifest")
     i.add_argument("--out", help="data folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     return p
@@ -45,7 +46,7 @@ def run(args):
     elif args.action == "fetch":
         from tf1_course.data.fetch import fetch, parse_sha_args
 
-        fetch(out, url=args.url, sha256=parse_sha_args(args.sha256), timeout=args.timeout)
+        fetch(out, url=args.url, sha256=parse_sha_args(args.sha256), timeout=args.timeout, force=args.force)
     else:
         show_info(out)
     return 0

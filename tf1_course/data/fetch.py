@@ -165,12 +165,19 @@ def check_football(path, shown=None):
         raise DataError(f"{shown or path}: not the course's football data.mat (no {', '.join(missing)})")
 
 
-def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True):
-    """Download the course's files into ``out_dir``; all or nothing. Returns the manifest dict."""
+def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, force=False):
+    """Download the course's files into ``out_dir``; all or nothing. Returns the manifest dict.
+
+    A training set rebuilt from the JPEGs already there (runs may have been trained on it) is
+    replaced only with ``force``.
+    """
     out_dir = Path(out_dir)
     check_writable(out_dir)
     urls = file_urls(url)
     expected = expected_files(url, sha256, timeout)
+    if not force and manifest.provenance(out_dir).get("train") == "rebuilt-from-jpegs":
+        raise DataError(f"{out_dir} already holds a training set rebuilt from the JPEGs (runs trained on it "
+                        f"need it): pass --force to replace it with the course's, or --out another folder")
     kept = manifest.kept_entries(out_dir, owned=FILES)
     try:
         with atomic_paths([out_dir / n for n in FILES] + [out_dir / MANIFEST_FILE]) as tmps:
