@@ -15,6 +15,8 @@ import math
 import re
 import statistics
 
+from tf1_course.labs.results import relative_difference  # |a - b| / max(|a|, |b|)
+
 EXACT, ROUNDING, DIFFERS = "exact", "within float rounding", "differs"
 VERDICTS = (EXACT, ROUNDING, DIFFERS)
 ROUNDING_RELATIVE = 1e-6
@@ -38,14 +40,6 @@ REASONS = {
                               "(summation order, TensorFlow's kernels) show in the 3rd to 5th digit of "
                               "the difference; the verdicts (correct / wrong backprop) are the course's",
 }
-
-
-def relative_difference(course, ours):
-    if course == ours:
-        return 0.0
-    if not (math.isfinite(course) and math.isfinite(ours)):
-        return math.inf
-    return abs(course - ours) / max(abs(course), abs(ours))
 
 
 def decimals_of(fmt):
