@@ -11,7 +11,6 @@ A row is one printed number: {"section", "item", "course", "ours", "difference",
 :func:`markdown` writes REPORT.md from the rows, the spread of the SIGNS runs and the timings.
 """
 
-import math
 import re
 import statistics
 
