@@ -24,7 +24,7 @@ ROUNDING_RELATIVE = 1e-6
 REASONS = {
     "signs-data": "our training set is rebuilt from the 64x64 JPEGs (JPEG loss, another example order, "
                   "so other mini-batches from the same seeds); the course's train_signs.h5 is not "
-                  "available here. The spread below shows how much the order alone moves these numbers",
+                  "available here. The spread section shows how much the order and the seeds move these numbers",
     "signs-course-data": "the course's own train_signs.h5: the same data, graph and seeds; what remains is "
                          "TensorFlow's version and the CPU's float32 kernels (summation order)",
     "float-order": "float64 summation order (NumPy/BLAS versions and CPUs): the 16th-17th digit; the "
@@ -137,7 +137,7 @@ def markdown(report):
            f"`{meta['command']}` on {meta['date']}: tf1-course {meta['version']} (commit {meta['commit']}), "
            f"TensorFlow {meta['tensorflow']}, NumPy {meta['numpy']}, Python {meta['python']}, "
            f"{meta['cpu']} ({meta['cpus']} CPUs){', quick run' if meta['quick'] else ''}.", "",
-           f"Wall time {meta['seconds']:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in meta["timings"].items())
+           f"Wall time {meta['seconds']:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in meta["timings"])
            + ".", "",
            "Data: " + "; ".join(f"{name}: {what}" for name, what in meta["data"].items()) + ".", "",
            "## Summary", ""]
@@ -160,6 +160,9 @@ def markdown(report):
         if report.get("pngs", {}).get(s):
             out += [f"![{s}]({p})" for p in report["pngs"][s]] + [""]
         shown = srows if len(srows) <= 40 else [r for r in srows if r["verdict"] != EXACT][:40]
+        if not shown:
+            out += [f"All {len(srows)} numbers exact (report.json lists them).", ""]
+            continue
         if len(shown) < len(srows):
             out += [f"{len(srows)} numbers; {len(srows) - len(shown)} exact ones not listed here "
                     f"(report.json has all).", ""]
@@ -176,18 +179,37 @@ def markdown(report):
 def _signs_section(signs):
     out = ["## SIGNS: the spread over data orders and initial weights", ""]
     spread = signs["spread"]
-    if spread["runs"]:
-        out += [f"{len(spread['runs'])} runs of the course's model ({signs['epochs']} epochs, course defaults): "
-                f"{spread['design']}.", ""]
-        rows = []
-        for key, label in (("train_accuracy", "train accuracy"), ("test_accuracy", "test accuracy"),
-                           ("final_cost", "final cost (last epoch)")):
-            s = spread["summary"][key]
-            rows.append([label, _num(s["min"], ".4f"), _num(s["median"], ".4f"), _num(s["max"], ".4f"),
-                         "; ".join(f"{edition} {_num(v, '.6g')}: {spread['course_position'][key][edition]}"
-                                   for edition, v in spread["course"][key].items())])
-        out += _table(["", "min", "median", "max", "the course's value"], rows)
-        out += ["", f"![spread]({spread['png']})", ""]
+    runs = spread["runs"]
+    if not runs:
+        return out
+    learned = len(runs) - spread.get("collapsed", 0)
+    out += [f"{len(runs)} runs of the course's model ({signs['epochs']} epochs, course defaults): "
+            f"{spread['design']}.", ""]
+    if spread.get("collapsed"):
+        out += [f"**{spread['collapsed']} of {len(runs)} runs collapsed**: they predict one class for every photo "
+                f"(accuracy 1/6, cost ln 6 x 34/33 = 1.846): every hidden unit of a layer died in the first "
+                f"epochs (see docs/tuning.md, \"The learning-rate cliff\"). The course's model and learning "
+                f"rate are that fragile; the course's run happened to learn. The second table leaves them out.", ""]
+    rows = []
+    for key, label in (("train_accuracy", "train accuracy"), ("test_accuracy", "test accuracy"),
+                       ("final_cost", "cost after epoch 1400")):
+        s = spread["summary"][key]
+        learned_s = spread.get("summary_learned", {}).get(key)
+        rows.append([label, _num(s["min"], ".4f"), _num(s["median"], ".4f"), _num(s["max"], ".4f"),
+                     f"{_num(learned_s['min'], '.4f')} / {_num(learned_s['median'], '.4f')} / "
+                     f"{_num(learned_s['max'], '.4f')}" if learned_s else "—",
+                     "; ".join(f"{edition} {_num(v, '.6g')}: {spread['course_position'][key][edition]}"
+                               for edition, v in spread["course"][key].items())])
+    out += _table(["", "min", "median", "max", f"min / median / max of the {learned} that learned",
+                   "the course's value among all runs"], rows)
+    out += ["", f"![spread]({spread['png']})", ""]
+    out += _table(["run", "data order", "initial seed", "train accuracy", "test accuracy", "cost after epoch 1400",
+                   "predicted classes (train)"],
+                  [[k, r["order"], r["seed"], _num(r.get("train_accuracy"), ".4f"), _num(r.get("test_accuracy"), ".4f"),
+                    _num((r.get("costs_printed") or {}).get("1400", r.get("final_cost")), ".6f"),
+                    ("**collapsed** " if r.get("collapsed") else "") + str(r.get("predicted_class_counts", {}).get("train"))]
+                   for k, r in enumerate(runs)])
+    out.append("")
     if signs.get("cost_png"):
         out += [f"![cost curve with the course's points]({signs['cost_png']})", ""]
     return out

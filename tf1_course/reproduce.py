@@ -197,7 +197,18 @@ def signs_runs(out, data, seeds, epochs, address):
               flush=True)
 
     outcomes = run_trials(trials, address=address, on_done=done, storage=out / "ray", name="signs")
-    return {k: {**labels[k], **(o.metrics or {}), "status": o.status} for k, o in sorted(outcomes.items())}
+    return {k: run_summary(labels[k], o.status, o.metrics or {}) for k, o in sorted(outcomes.items())}
+
+
+def run_summary(label, status, metrics):
+    """What the report keeps of one SIGNS run (its run directory has the rest)."""
+    from tf1_course.training import collapsed
+
+    costs = metrics.get("costs", [])
+    return {**label, "status": status, "collapsed": bool(metrics) and collapsed(metrics),
+            **{k: metrics.get(k) for k in ("train_accuracy", "test_accuracy", "final_cost", "predicted_class_counts")},
+            "costs_printed": {str(e): costs[e] for e in course_numbers.SIGNS_EPOCHS if e < len(costs)},
+            "costs": costs if label["order"].startswith("order 1") and label["seed"] == 1 else None}
 
 
 def signs_rows(main, course_data):
@@ -221,24 +232,25 @@ def spread(runs, out, epochs):
     from tf1_course import plots
 
     finished = [r for r in runs.values() if r["status"] == "finished"]
-    result = {"runs": list(runs.values()), "summary": {}, "course": {}, "course_position": {}, "png": "spread.png"}
+    learned = [r for r in finished if not r["collapsed"]]
+    result = {"runs": list(runs.values()), "summary": {}, "summary_learned": {}, "course": {},
+              "course_position": {}, "png": "spread.png", "collapsed": len(finished) - len(learned)}
     if not finished:
         return result
+    last = max(course_numbers.SIGNS_EPOCHS)
     values = {"train_accuracy": [r["train_accuracy"] for r in finished],
               "test_accuracy": [r["test_accuracy"] for r in finished],
-              "final_cost": [r["final_cost"] for r in finished]}
-    last = max(course_numbers.SIGNS_EPOCHS)
+              # the course prints the cost after epoch 1400: compare like with like where we have it
+              "final_cost": [r["costs_printed"].get(str(last), r["final_cost"]) for r in finished]}
     for key, vals in values.items():
         result["summary"][key] = report.spread_summary(vals)
-        if key == "final_cost":
-            course = {e: n["costs"][last] for e, n in course_numbers.SIGNS.items()}
-            ours_at = [r["costs"][last] for r in finished if len(r["costs"]) > last]
-            compare = ours_at or vals
-        else:
-            course = {e: n[key] for e, n in course_numbers.SIGNS.items()}
-            compare = vals
+        kept = [v for v, r in zip(vals, finished) if not r["collapsed"]]
+        if kept:
+            result["summary_learned"][key] = report.spread_summary(kept)
+        course = ({e: n["costs"][last] for e, n in course_numbers.SIGNS.items()} if key == "final_cost"
+                  else {e: n[key] for e, n in course_numbers.SIGNS.items()})
         result["course"][key] = course
-        result["course_position"][key] = {e: report.where_it_falls(v, compare) for e, v in course.items()}
+        result["course_position"][key] = {e: report.where_it_falls(v, vals) for e, v in course.items()}
     plots.spread(values, result["course"], out / "spread.png",
                  f"the course's SIGNS model: {len(finished)} runs of {epochs} epochs")
     return result
@@ -283,7 +295,7 @@ def meta(args, name, phases, quick):
             "date": datetime.date.today().isoformat(), "version": __version__, "commit": commit,
             "tensorflow": TF_VERSION, "numpy": np.__version__, "python": platform.python_version(),
             "cpu": devices.cpu_name(), "cpus": os.cpu_count(), "quick": quick,
-            "seconds": phases.total(), "timings": dict(phases.seconds),
+            "seconds": phases.total(), "timings": list(phases.seconds.items()),  # [phase, s], in order
             "data": {f"{k}_signs.h5": labels.get(v, v) for k, v in data.items() if k in ("train", "test")}}
 
 

@@ -26,11 +26,11 @@ from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.errors import UsageError
 from tf1_course.fileio import LOCK_NAME, folder_lock, read_json, write_json, write_text
 from tf1_course.rundir import RunDir
+from tf1_course.training import collapsed
 
 # A trial trains on the 864 training photos and is judged on the 216 dev photos.
 TUNING_FILES = {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev")}
 CHANCE = 1 / 6
-COLLAPSED_SHARE = 0.95  # one class predicted for this share of the training examples or more
 FINAL = ("finished", "stopped", "diverged", "collapsed")  # a second `tune` does not run these again
 COLUMNS = ("trial", "status", "dev_accuracy", "train_accuracy", "final_cost", "epochs", "seconds")
 
@@ -158,12 +158,6 @@ def trial_result(k, values, status, history, metrics=None, seconds=None, error=N
     if error:
         result["error"] = error
     return result
-
-
-def collapsed(metrics):
-    """True when a finished run predicts (nearly) one class for every training example."""
-    counts = metrics.get("predicted_class_counts", {}).get("train")
-    return bool(counts) and max(counts) >= COLLAPSED_SHARE * sum(counts)
 
 
 def ranked(results):

@@ -425,6 +425,16 @@ def course_points(cfg):
     return {f"course ({edition})": numbers["costs"] for edition, numbers in course_numbers.SIGNS.items()}
 
 
+COLLAPSED_SHARE = 0.95  # one class predicted for this share of the training examples or more
+
+
+def collapsed(metrics):
+    """True when a finished run predicts (nearly) one class for every training photo: a dead
+    network (its hidden ReLUs died), whatever its accuracy on a balanced set (1/6)."""
+    counts = metrics.get("predicted_class_counts", {}).get("train")
+    return bool(counts) and max(counts) >= COLLAPSED_SHARE * sum(counts)
+
+
 def peak_rss_mib():
     """This process's peak resident memory so far, in MiB (Linux and macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS

@@ -1,4 +1,4 @@
-"""Training trials in parallel on Ray: the engine behind ``tune`` and ``reproduce --spread``.
+"""Training trials in parallel on Ray: the engine behind ``tune`` and ``reproduce``'s SIGNS runs.
 
 A :class:`Trial` is one ``tf1_course.training.train`` call (its run directory, settings and
 data); :func:`run_trials` runs many of them as Ray Tune trials, one CPU and one TensorFlow thread
