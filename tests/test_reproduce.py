@@ -1,5 +1,7 @@
 """`tf1-course reproduce`: the report of every number the course prints, ours beside."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,35 @@ def test_overwrite_replaces_a_report_only_when_the_new_one_is_complete(tmp_path,
     assert reproduce.main(["--quick", "--name", "r", "--out", str(tmp_path / "reports"),
                            "--data-dir", str(tmp_path / "none"), "--overwrite"]) == 2
     assert "not found" in capsys.readouterr().err and (old / "REPORT.md").read_text() == "the old report"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readme_results_block_is_made_from_the_committed_report():
+    committed = read_json(ROOT / "docs" / "report" / "report.json")
+    block = report.readme_summary(committed)
+    assert block in (ROOT / "README.md").read_text(encoding="utf-8"), \
+        "README.md's results block is stale: run scripts/readme_summary.py --write"
+    # the block says what the report says: its totals row and the spread's median
+    total = report.counts(committed["rows"])
+    assert f"| **all** | {len(committed['rows'])} | {total[report.EXACT]} |" in block
+    assert f"{committed['signs']['spread']['summary']['test_accuracy']['median']:.3f}" in block
+
+
+def test_readme_summary_replaces_only_its_block(tmp_path, quick_report):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_summary", ROOT / "scripts" / "readme_summary.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out, _ = quick_report
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{report.README_BEGIN}\nold numbers\n{report.README_END}\nafter\n")
+    assert script.main(["--report", str(out / "report.json"), "--readme", str(readme), "--write"]) == 0
+    text = readme.read_text()
+    assert text.startswith("before\n") and text.endswith("\nafter\n") and "old numbers" not in text
+    assert report.readme_summary(read_json(out / "report.json")) in text
+    readme.write_text("no block here\n")
+    assert script.main(["--report", str(out / "report.json"), "--readme", str(readme), "--write"]) == 2
+    assert readme.read_text() == "no block here\n"

@@ -130,6 +130,47 @@ def _num(x, spec=".6g"):
     return str(x)
 
 
+def summary_table(rows):
+    """The verdicts counted per section, as markdown table lines."""
+    summary = []
+    for s in dict.fromkeys(r["section"] for r in rows):
+        c = counts([r for r in rows if r["section"] == s])
+        summary.append([s, sum(c.values()), c[EXACT], c[ROUNDING], c[DIFFERS]])
+    total = counts(rows)
+    summary.append(["**all**", len(rows), total[EXACT], total[ROUNDING], total[DIFFERS]])
+    return _table(["section", "numbers", EXACT, ROUNDING, DIFFERS], summary)
+
+
+README_BEGIN = "<!-- begin: made from docs/report/report.json by scripts/readme_summary.py -->"
+README_END = "<!-- end: made from docs/report/report.json -->"
+
+
+def readme_summary(report):
+    """The README's block of results: the summary table and the SIGNS spread in a few lines.
+
+    Made from a report, never typed by hand, so it cannot drift from the committed report
+    (a test compares them).
+    """
+    meta, spread = report["meta"], report["signs"]["spread"]
+    main = spread["runs"][0]
+    course = spread["course"]["test_accuracy"]
+    lines = [README_BEGIN,
+             f"From the committed full report (commit {meta['commit']}, {meta['cpu']}, "
+             f"{meta['seconds'] / 60:.0f} min wall time):", ""]
+    lines += summary_table(report["rows"]) + [""]
+    s = spread["summary"]["test_accuracy"]
+    lines.append(
+        f"SIGNS, {len(spread['runs'])} runs over data orders and seeds: test accuracy "
+        f"{s['min']:.3f} / {s['median']:.3f} / {s['max']:.3f} (min / median / max); the course's "
+        + " and ".join(f"{v:.3f} ({spread['course_position']['test_accuracy'][e]})" for e, v in course.items())
+        + f"; our default run ({main['order'].split(' (')[0]}, seed {main['seed']}) "
+        f"gets train {main['train_accuracy']:.3f}, test {main['test_accuracy']:.3f}. "
+        f"{spread['collapsed']} of {len(spread['runs'])} runs collapsed to one class at the course's "
+        "learning rate ([why](docs/tuning.md#the-learning-rate-cliff)).")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
 def markdown(report):
     """REPORT.md text from a report dict (see reproduce.py for its keys)."""
     meta, rows = report["meta"], report["rows"]
@@ -142,13 +183,7 @@ def markdown(report):
            "Data: " + "; ".join(f"{name}: {what}" for name, what in meta["data"].items()) + ".", "",
            "## Summary", ""]
     sections = list(dict.fromkeys(r["section"] for r in rows))
-    summary = []
-    for s in sections:
-        c = counts([r for r in rows if r["section"] == s])
-        summary.append([s, sum(c.values()), c[EXACT], c[ROUNDING], c[DIFFERS]])
-    total = counts(rows)
-    summary.append(["**all**", len(rows), total[EXACT], total[ROUNDING], total[DIFFERS]])
-    out += _table(["section", "numbers", EXACT, ROUNDING, DIFFERS], summary)
+    out += summary_table(rows)
     out += ["", "Verdicts compare the numbers as the course prints them: *exact* (same digits), *within "
             "float rounding* (one unit of the last printed digit, or relative difference <= 1e-6), "
             "*differs* (with the reason below). Every row is in `report.json`.", ""]
