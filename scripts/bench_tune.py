@@ -9,8 +9,9 @@ Eight short trials (the course's SIGNS model on the tuning split, learning rates
     ray          ``trials.run_trials`` on a local Ray started for the run (what ``tune`` does)
     ray-started  the same on a Ray started beforehand (``ray start``), as a cluster user would
 
-Prints wall seconds of each, the ratios ray/sequential and ray/two, the peak memory of each
-whole process tree (sampled every 0.2 s), and checks that every way gave the same final costs.
+Prints wall seconds of each, the ratios ray/sequential and ray/two, Ray's three phases (start or
+join, the trials, stop), the peak memory of each whole process tree (sampled every 0.2 s), and
+checks that every way gave the same final costs.
 A benchmark, not a test: timings depend on the machine and on what else runs on it.
 
     .venv/bin/python scripts/bench_tune.py                 # 8 trials x 100 epochs
@@ -136,12 +137,26 @@ def run_way(way, args, out, data_dir, address=None):
 
 
 def run_ray_driver(args):
-    """Inside a child process: the 8 trials through trials.run_trials (local Ray or an address)."""
-    from tf1_course.trials import run_trials
+    """Inside a child process: the 8 trials through trials.run_trials (local Ray or an address).
 
-    address = args.worker.partition("@")[2] or None
-    run_trials(trials(args.epochs, args.out, args.data_dir), address=address,
-               storage=Path(args.out) / "ray")
+    Ray is started (or joined) and stopped here rather than inside run_trials, the same calls it
+    makes, so that the three phases can be timed; they go to ``OUT/ray_phases.json``.
+    """
+    from tf1_course.fileio import write_json
+    from tf1_course.trials import connect, prepare_environment, run_trials
+
+    address = prepare_environment(args.worker.partition("@")[2] or None)
+    t0 = time.perf_counter()
+    connect(address)
+    import ray
+
+    t1 = time.perf_counter()
+    run_trials(trials(args.epochs, args.out, args.data_dir), address=address, storage=Path(args.out) / "ray")
+    t2 = time.perf_counter()
+    ray.shutdown()
+    t3 = time.perf_counter()
+    write_json(Path(args.out) / "ray_phases.json", {"start": round(t1 - t0, 2), "trials": round(t2 - t1, 2),
+                                                   "stop": round(t3 - t2, 2)})
     return 0
 
 
@@ -212,7 +227,13 @@ def run(args):
                     stop()
             costs[way] = final_costs(out)
             results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1)}
-            print(f"{way:<12} {wall:8.1f} s   peak memory of the whole tree {peak:7.0f} MiB", flush=True)
+            phases = ""
+            if way.startswith("ray"):
+                from tf1_course.fileio import read_json
+
+                results[way]["phases"] = read_json(Path(out) / "ray_phases.json")
+                phases = "   " + ", ".join(f"{k} {results[way]['phases'][k]:.1f} s" for k in ("start", "trials", "stop"))
+            print(f"{way:<12} {wall:8.1f} s   peak memory of the whole tree {peak:7.0f} MiB{phases}", flush=True)
     base = ways[0]
     results["same_final_costs"] = all(costs[w] == costs[base] for w in ways)
     for ray_way in ("ray", "ray-started"):
@@ -221,6 +242,11 @@ def run(args):
                 ratio = results[ray_way]["wall_seconds"] / results[other]["wall_seconds"]
                 results[f"{ray_way}/{other}"] = round(ratio, 3)
                 print(f"{ray_way}/{other}: {ratio:.3f}")
+        if ray_way in results and "two" in results:
+            # the trials alone, without starting and stopping Ray: what a study pays beyond the fixed cost
+            ratio = results[ray_way]["phases"]["trials"] / results["two"]["wall_seconds"]
+            results[f"{ray_way} trials only/two"] = round(ratio, 3)
+            print(f"{ray_way} trials only (no start/stop)/two: {ratio:.3f}")
     if "two" in results and "sequential" in results:
         results["two/sequential"] = round(results["two"]["wall_seconds"] / results["sequential"]["wall_seconds"], 3)
         print(f"two/sequential (what 2 cores allow): {results['two/sequential']:.3f}")
