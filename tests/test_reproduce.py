@@ -25,6 +25,17 @@ def test_verdicts_compare_numbers_as_the_course_prints_them():
     assert report.where_it_falls(0.77, [0.75, 0.8, 0.9]) == "inside the range: 1 of 3 runs lower"
 
 
+def test_a_long_section_lists_every_number_that_is_not_exact():
+    rows = ([report.row("lab", f"exact {k}", 1.0, 1.0, "{:g}") for k in range(50)]
+            + [report.row("lab", f"off {k}", 1.0, 2.0, "{:g}", "chaos") for k in range(45)])
+    meta = {"name": "t", "command": "c", "date": "d", "version": "v", "commit": "x", "tensorflow": "t", "numpy": "n",
+            "python": "p", "cpu": "cpu", "cpus": 2, "quick": False, "seconds": 1.0, "timings": [["lab", 1.0]],
+            "data": {}}
+    text = report.markdown({"meta": meta, "rows": rows})
+    assert all(f"| off {k} |" in text for k in range(45)) and "| exact 0 |" not in text
+    assert "95 numbers; the 50 exact ones are not listed here" in text
+
+
 def test_a_default_run_overlays_the_courses_points_and_others_do_not():
     from tf1_course.training import TrainConfig, course_points
 

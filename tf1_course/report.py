@@ -19,6 +19,7 @@ from tf1_course.labs.results import relative_difference  # |a - b| / max(|a|, |b
 EXACT, ROUNDING, DIFFERS = "exact", "within float rounding", "differs"
 VERDICTS = (EXACT, ROUNDING, DIFFERS)
 ROUNDING_RELATIVE = 1e-6
+LISTED_IN_FULL = 40  # REPORT.md lists a section's exact numbers too when it has at most this many
 
 # Why a number may differ from the course's, by cause (shown once in the report, keyed in rows).
 REASONS = {
@@ -194,12 +195,13 @@ def markdown(report):
         out += [f"## {s}", ""]
         if report.get("pngs", {}).get(s):
             out += [f"![{s}]({p})" for p in report["pngs"][s]] + [""]
-        shown = srows if len(srows) <= 40 else [r for r in srows if r["verdict"] != EXACT][:40]
+        # a long section lists every number that is not exact; its exact ones are in report.json
+        shown = srows if len(srows) <= LISTED_IN_FULL else [r for r in srows if r["verdict"] != EXACT]
         if not shown:
             out += [f"All {len(srows)} numbers exact (report.json lists them).", ""]
             continue
         if len(shown) < len(srows):
-            out += [f"{len(srows)} numbers; {len(srows) - len(shown)} exact ones not listed here "
+            out += [f"{len(srows)} numbers; the {len(srows) - len(shown)} exact ones are not listed here "
                     f"(report.json has all).", ""]
         out += _table(["number", "course", "ours", "relative difference", "verdict"],
                       [[r["item"], r["course_printed"], r["ours_printed"], _num(r["relative_difference"], ".2g"),

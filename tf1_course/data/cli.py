@@ -15,7 +15,7 @@ def build_parser():
     p = Parser(prog="tf1-course data", description="Build or fetch the SIGNS h5 files.")
     sub = p.add_subparsers(dest="action", required=True, metavar="{build,fetch,info}")
     b = sub.add_parser("build", help="build datasets/*.h5 (and the dev split) from a SIGNS JPEG tree")
-    b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see README)")
+    b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see docs/data.md)")
     b.add_argument("--test-h5", help="the course's test_signs.h5 to use unchanged as the test set")
     b.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     b.add_argument("--seed", type=int, default=1, help="seed of the fixed shuffle (default 1)")
