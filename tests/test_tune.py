@@ -90,6 +90,8 @@ def test_refine_narrows_the_ranges_around_the_best_trials(study, tmp_path):
     assert 1e-3 <= low and high <= 1e-2 and (low, high) != (1e-3, 1e-2)
     assert all(low <= r["values"]["learning_rate"] <= high for r in best_two)
     assert asked["refine_from"] == str(path)
+    # what study.json keeps is what was sampled from: a resumed study draws the same values
+    assert search_space.parse_space(asked["space"]) == fine
 
 
 def test_a_study_resumed_and_extended_on_a_two_process_ray_cluster(study, capsys):

@@ -98,6 +98,9 @@ def resolve_space(args, study):
     scored = [(r["dev_accuracy"], r["values"]) for r in earlier.load_results(spec["trials"]).values()
               if r["status"] == "finished" and r.get("dev_accuracy") is not None]
     space, lines = search_space.refine(old_space, scored, top=args.top)
+    # sample from the ranges exactly as study.json will hold them (printed to 6 digits), so that a
+    # resumed study draws the same values and its interrupted trials can resume
+    space = search_space.parse_space({name: search_space.format_spec(s) for name, s in space.items()})
     return {**space, **search_space.parse_space(overrides(args))}, lines
 
 
