@@ -80,12 +80,6 @@ def tf():
     return pytest.importorskip("tf1_course.compat").tf
 
 
-def test_package_constants_are_the_courses(tf):
-    from tf1_course import batch_norm
-
-    assert (batch_norm.EPSILON, batch_norm.MOMENTUM) == (course.BN_EPSILON, course.BN_MOMENTUM)
-
-
 def test_tf_layer_gradients_equal_the_numpy_backward_pass(tf):
     """J = (1/m) sum(G * Z_tilde) makes m dJ/dZ_tilde = G: the upstream dZ_tilde, course convention."""
     from tf1_course import batch_norm

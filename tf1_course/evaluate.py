@@ -10,7 +10,6 @@ import sys
 
 import numpy as np
 
-from tf1_course import plots
 from tf1_course.command import Parser, run_main
 from tf1_course.data import h5
 from tf1_course.data.prepare import flatten_and_scale
@@ -69,6 +68,8 @@ def evaluate(run_dir, data_dir=None, device="auto", log=print):
     log("      " + " ".join(f"{k:>4}" for k in range(len(matrix))))
     for k, row in enumerate(matrix):
         log(f"  {k:>2}  " + " ".join(f"{v:>4}" for v in row))
+    from tf1_course import plots  # matplotlib: only when there is a matrix to draw
+
     plots.confusion_matrix(matrix, run.confusion_png, f"SIGNS {shown} set, accuracy {results[shown][0]:.3f}",
                            [str(k) for k in range(len(matrix))])
     write_json(run.evaluation, report)
