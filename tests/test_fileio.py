@@ -54,3 +54,31 @@ def test_check_writable_does_not_create_the_folder(tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.TemporaryFile", refuse)
     with pytest.raises(DataError, match="is not writable by uid"):
         check_writable(tmp_path / "new")
+
+
+def test_replace_dir_swaps_in_a_finished_folder_even_after_an_interrupted_swap(tmp_path):
+    from tf1_course.fileio import replace_dir
+
+    final, work = tmp_path / "best", tmp_path / ".best.partial"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    leftover = tmp_path / ".best.old"  # an earlier swap died while removing it
+    leftover.mkdir()
+    (leftover / "older.txt").write_text("older")
+    work.mkdir()
+    (work / "new.txt").write_text("new")
+    replace_dir(work, final)
+    assert [p.name for p in final.iterdir()] == ["new.txt"]
+    assert not work.exists() and not leftover.exists()
+
+
+def test_jsonable_turns_numpy_arrays_and_scalars_into_json():
+    import numpy as np
+
+    import json
+
+    from tf1_course.fileio import jsonable
+
+    value = jsonable({"a": np.array([[1.5, np.inf]], dtype=np.float32), 2: np.int64(3), "n": np.float64("nan")})
+    assert value == {"a": [[1.5, "inf"]], "2": 3, "n": "nan"}
+    json.dumps(value, allow_nan=False)  # strict JSON: raises on anything left over

@@ -88,6 +88,19 @@ def test_quick_report_spreads_the_signs_runs_over_data_orders(quick_report):
     assert (out / "data" / "order-2" / "train_signs.h5").is_file()
 
 
+def test_a_second_reproduce_into_the_same_out_is_refused(quick_report, capsys):
+    from tf1_course.fileio import folder_lock
+
+    _, root = quick_report
+    out = root / "busy"
+    with folder_lock(out, "reproduce", "--out"):  # another reproduce holds it
+        code = reproduce.main(["--quick", "--name", "b", "--out", str(out), "--data-dir", str(root / "data"),
+                               "--from", str(root / "signs")])
+    assert code == 2
+    assert "in use by another reproduce" in capsys.readouterr().err
+    assert not (out / "b").exists() and not (out / ".b.partial").exists()
+
+
 def test_an_existing_report_is_kept_unless_overwrite(quick_report, capsys):
     out, root = quick_report
     before = (out / "REPORT.md").read_text()

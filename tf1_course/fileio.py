@@ -106,16 +106,31 @@ def json_text(obj):
 
 
 def jsonable(x):
-    """Strict JSON values: inf and nan as strings, NumPy scalars as Python numbers, keys as strings."""
+    """Strict JSON values: inf and nan as strings, NumPy scalars and arrays as Python numbers and
+    lists, keys as strings."""
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
     if isinstance(x, dict):
         return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [jsonable(v) for v in x]
-    if hasattr(x, "item") and getattr(x, "shape", None) == ():  # a NumPy scalar
-        return jsonable(x.item())
+    if hasattr(x, "tolist"):  # a NumPy scalar or array
+        return jsonable(x.tolist())
     return x
+
+
+def replace_dir(work, final):
+    """Put the finished folder ``work`` in the place of ``final``: an old ``final`` is removed only
+    now, after ``work`` is complete (and a ``.NAME.old`` left by an interrupted swap goes first)."""
+    work, final = Path(work), Path(final)
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def write_json(path, obj):

@@ -23,7 +23,7 @@ from tf1_course import __version__, course_numbers, device as devices, report
 from tf1_course.command import Parser, run_main
 from tf1_course.data import paths
 from tf1_course.errors import DataError, UsageError
-from tf1_course.fileio import jsonable, write_json, write_text
+from tf1_course.fileio import folder_lock, jsonable, replace_dir, write_json, write_text
 
 DEFAULT_OUT = "reports"
 NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
@@ -328,6 +328,11 @@ def check_inputs(args):
 
 def run(args):
     final, out = check_inputs(args)
+    with folder_lock(final.parent, "reproduce", "--out"):  # two runs must not share a partial report
+        return _run(args, final, out)
+
+
+def _run(args, final, out):
     name = final.name
     if out.exists():
         shutil.rmtree(out)  # a partial report of ours, left by an interrupted run
@@ -340,25 +345,13 @@ def run(args):
     result = {"meta": meta(args, name, phases, args.quick), "rows": rows, "signs": signs, "pngs": pngs}
     write_json(out / "report.json", jsonable(result))
     write_text(out / "REPORT.md", report.markdown(result))
-    publish(out, final)
+    replace_dir(out, final)  # an old report (--overwrite) is removed only now
     c = report.counts(rows)
     print(f"\n{len(rows)} numbers: {c[report.EXACT]} exact, {c[report.ROUNDING]} within float rounding, "
           f"{c[report.DIFFERS]} differ; took {phases.total():.0f} s "
           f"({', '.join(f'{k} {v:.0f} s' for k, v in phases.seconds.items())})")
     print(f"wrote {final / 'REPORT.md'} and report.json")
     return 0
-
-
-def publish(work, final):
-    """Put the finished report in place: the old one (--overwrite) is removed only now."""
-    old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    work.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def main(argv=None):

@@ -20,7 +20,7 @@ from tf1_course import __version__, search_space, study as studies
 from tf1_course.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.errors import UsageError
-from tf1_course.fileio import read_json, sha256, write_json
+from tf1_course.fileio import read_json, replace_dir, sha256, write_json
 from tf1_course.rundir import RunDir, data_record
 
 DEFAULT_STUDY = "runs/tune"
@@ -258,12 +258,7 @@ def finalize(study, results, folder):
                                   "test": (paths.TEST_FILE, "test")})
     run.save_config({**config, "data": record})
     report = evaluate(work, device="cpu", log=lambda *_: None)
-    old = study.path / ".best.old"
-    if study.best.exists():
-        study.best.rename(old)
-    work.rename(study.best)
-    if old.exists():
-        shutil.rmtree(old)
+    replace_dir(work, study.best)
     write_json(RunDir(study.best).evaluation, {**report, "run_dir": str(study.best)})
     best = {"trial": top["trial"], "values": top["values"], "dev_accuracy": report["dev_accuracy"],
             "train_accuracy": report["train_accuracy"], "test_accuracy": report["test_accuracy"]}
