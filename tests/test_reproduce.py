@@ -84,6 +84,8 @@ def test_quick_report_spreads_the_signs_runs_over_data_orders(quick_report):
     assert all(r["status"] == "finished" for r in spread["runs"]) and len(spread["runs"][0]["costs"]) == 3
     first = [read_json(out / "signs" / f"run-0{k}" / "metrics.json")["costs"] for k in (0, 1)]
     assert first[0] == spread["runs"][0]["costs"] and first[0] != first[1]  # another order: other mini-batches
+    run = read_json(out / "signs" / "run-00" / "metrics.json")
+    assert "scores" not in run and run["test_accuracy"] is not None  # the test set scored once, at the end
     assert set(spread["summary"]) == {"train_accuracy", "test_accuracy", "final_cost"}
     assert (out / "data" / "order-2" / "train_signs.h5").is_file()
 

@@ -100,15 +100,16 @@ def labs_rows(out, quick):
     from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
     rows, pngs = [], {}
-    plan = [(lab_init, "init", None, QUICK["iterations"]), (lab_regularization, "regularization", None,
-                                                           QUICK["iterations"]),
-            (lab_optimization, "optimization", None, QUICK["epochs"])]
+    # (lab, folder, variants (None: all), steps (None: the course's))
+    plan = [(lab_init, "init", None, QUICK["iterations"] if quick else None),
+            (lab_regularization, "regularization", None, QUICK["iterations"] if quick else None),
+            (lab_optimization, "optimization", None, QUICK["epochs"] if quick else None)]
     if not quick:  # the 2021 notebook's length, for its printed accuracies
         plan.append((lab_optimization, "optimization-5000", ["gd", "momentum", "adam"], 5000))
     for lab, folder, names, steps in plan:
         print(f"-- lab {lab.NAME} ({folder})", flush=True)
-        options = Options(engines=ENGINES, run_dir=out / folder, device="cpu", variants=names,
-                          steps=steps if (quick or names) else None, progress=True)
+        options = Options(engines=ENGINES, run_dir=out / folder, device="cpu", variants=names, steps=steps,
+                          progress=True)
         options.run_dir.mkdir(parents=True, exist_ok=True)
         metrics = run_training_lab(lab, options)
         section = f"lab {lab.NAME}"
@@ -142,9 +143,8 @@ def lab_rows(section, lab, metrics):
                 label = "cost" if key == "costs" else "last mini-batch cost (2017)"
                 for step, value in sorted(course.get(key, {}).items()):
                     if step in ours:
-                        ours_value = float(ours[step]) if not isinstance(ours[step], str) else float(ours[step])
                         rows.append(report.row(section, f"{name}: {label} after {unit} {step} ({engine})",
-                                               value, ours_value, fmt, reason))
+                                               value, float(ours[step]), fmt, reason))
             for key, value in course.get("accuracy_at", {}).get(steps, {}).items():
                 if result.get(key) is not None:
                     rows.append(report.row(section, f"{name}: {key.replace('_', ' ')} ({engine})", value,
@@ -154,14 +154,14 @@ def lab_rows(section, lab, metrics):
 
 # --- SIGNS ------------------------------------------------------------------------------------
 
-def signs_data(out, data_dir, src, orders):
-    """[(order name, data folder)]: the user's data set first, then training files rebuilt from the
-    JPEGs in other seeded orders (build seeds 2, 3, ...), each beside the same test file."""
-    from tf1_course.data import build, h5, provenance
+def signs_data(out, data_dir, src, orders, origin):
+    """[(order name, data folder)]: the user's data set first (``origin``: its provenance, e.g.
+    "course"), then training files rebuilt from the JPEGs in other seeded orders (build seeds 2,
+    3, ...), each beside the same test file."""
+    from tf1_course.data import build
 
     folder = paths.data_dir(data_dir)
-    h5.load_dataset(folder)  # one line when it is not there
-    found = [("order 1 (" + provenance(folder).get("train", "unknown") + ")", folder)]
+    found = [(f"order 1 ({origin.get('train', 'unknown')})", folder)]
     if orders > 1:
         try:
             source = Path(src) if src else paths.find_source()
@@ -196,7 +196,8 @@ def signs_runs(out, data, seeds, epochs, address):
               f"test {m.get('test_accuracy', float('nan')):.4f}, final cost {m.get('final_cost', float('nan')):.6f}",
               flush=True)
 
-    outcomes = run_trials(trials, address=address, on_done=done, storage=out / "ray", name="signs")
+    outcomes = run_trials(trials, address=address, on_done=done, storage=out / "ray", name="signs",
+                          score_epochs=False)  # train's own numbers: the test set only at the end
     return {k: run_summary(labels[k], o.status, o.metrics or {}) for k, o in sorted(outcomes.items())}
 
 
@@ -256,18 +257,17 @@ def spread(runs, out, epochs):
     return result
 
 
-def signs_phase(out, args, quick):
+def signs_phase(out, args, quick, origin):
     from tf1_course import plots
-    from tf1_course.data import provenance
 
     orders, seeds = (QUICK["orders"], QUICK["seeds"]) if quick else (ORDERS, SEEDS)
     epochs = QUICK["signs_epochs"] if quick else 1500
-    data = signs_data(out, args.data_dir, args.src, orders)
+    data = signs_data(out, args.data_dir, args.src, orders, origin)
     runs = signs_runs(out / "signs", data, seeds, epochs, args.address)
     main = runs.get(0)
     if not main or main["status"] != "finished":
         raise UsageError(f"the course's SIGNS run did not finish ({main and main['status']}); see {out / 'signs'}")
-    course_data = provenance(paths.data_dir(args.data_dir)).get("train") == "course"
+    course_data = origin.get("train") == "course"
     plots.cost_curve(main["costs"], out / "signs_cost.png", "SIGNS, course defaults: ours and the course's",
                      points={f"course ({e})": n["costs"] for e, n in course_numbers.SIGNS.items()})
     design = (f"{len(data)} data order(s) x {seeds} initial-weight seed(s); order 1 is "
@@ -279,16 +279,14 @@ def signs_phase(out, args, quick):
 
 # --- the command ------------------------------------------------------------------------------
 
-def meta(args, name, phases, quick):
+def meta(args, name, phases, quick, origin):
     from tf1_course.compat import TF_VERSION
-    from tf1_course.data import provenance
 
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=Path(__file__).resolve().parents[1], timeout=10).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
-    data = provenance(paths.data_dir(args.data_dir))
     labels = {"course": "the course's own file (sha256 verified)", "rebuilt-from-jpegs": "rebuilt from the JPEGs",
               "unverified": "of unknown origin", "missing": "missing"}
     return {"name": name, "command": "tf1-course reproduce" + (" --quick" if quick else ""),
@@ -296,7 +294,7 @@ def meta(args, name, phases, quick):
             "tensorflow": TF_VERSION, "numpy": np.__version__, "python": platform.python_version(),
             "cpu": devices.cpu_name(), "cpus": os.cpu_count(), "quick": quick,
             "seconds": phases.total(), "timings": list(phases.seconds.items()),  # [phase, s], in order
-            "data": {f"{k}_signs.h5": labels.get(v, v) for k, v in data.items() if k in ("train", "test")}}
+            "data": {f"{k}_signs.h5": labels.get(v, v) for k, v in origin.items() if k in ("train", "test")}}
 
 
 def check_inputs(args):
@@ -333,16 +331,19 @@ def run(args):
 
 
 def _run(args, final, out):
+    from tf1_course.data import provenance
+
     name = final.name
+    origin = provenance(paths.data_dir(args.data_dir))  # where the data came from, hashed once
     if out.exists():
         shutil.rmtree(out)  # a partial report of ours, left by an interrupted run
     out.mkdir(parents=True)
     phases = Phases()
     rows = phases.run("TF basics", basics_rows)
     lab_rows_, pngs = phases.run("labs, both engines", labs_rows, out / "labs", args.quick)
-    signs_rows_, signs = phases.run("SIGNS model and its spread", signs_phase, out, args, args.quick)
+    signs_rows_, signs = phases.run("SIGNS model and its spread", signs_phase, out, args, args.quick, origin)
     rows = signs_rows_ + rows + lab_rows_
-    result = {"meta": meta(args, name, phases, args.quick), "rows": rows, "signs": signs, "pngs": pngs}
+    result = {"meta": meta(args, name, phases, args.quick, origin), "rows": rows, "signs": signs, "pngs": pngs}
     write_json(out / "report.json", jsonable(result))
     write_text(out / "REPORT.md", report.markdown(result))
     replace_dir(out, final)  # an old report (--overwrite) is removed only now

@@ -179,9 +179,12 @@ def sample(space, n, seed):
 
 def train_flags(values):
     """A sampled configuration -> TrainConfig flags ({"hidden": (h1, h2), ...})."""
+    from tf1_course.training import TrainConfig
+
     flags = {k: v for k, v in values.items() if k not in ("hidden1", "hidden2")}
     if "hidden1" in values or "hidden2" in values:
-        flags["hidden"] = (int(values.get("hidden1", 25)), int(values.get("hidden2", 12)))
+        h1, h2 = TrainConfig.hidden  # the course's sizes where only one is searched
+        flags["hidden"] = (int(values.get("hidden1", h1)), int(values.get("hidden2", h2)))
     if "minibatch_size" in flags:
         flags["minibatch_size"] = int(flags["minibatch_size"])
     return flags

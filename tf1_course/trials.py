@@ -27,7 +27,9 @@ from pathlib import Path
 from tf1_course.errors import UsageError
 
 Trial = namedtuple("Trial", ["key", "run_dir", "flags", "data_dir", "files"])
-TrialOptions = namedtuple("TrialOptions", ["report_epochs"])  # per-epoch reports to Ray (ASHA needs them)
+# report_epochs: per-epoch reports to Ray (ASHA needs them); score_epochs: score the data sets other
+# than train after every epoch (a study's dev-accuracy curves), else only at the end
+TrialOptions = namedtuple("TrialOptions", ["report_epochs", "score_epochs"])
 TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "metrics", "seconds", "error"])
 
 ADDRESS_ENV = "RAY_ADDRESS"
@@ -58,7 +60,8 @@ def _train_trial(config, trials, options):
 
     start = time.perf_counter()
     result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
-                   files=trial.files, on_epoch=on_epoch, echo=False, show_progress=False)
+                   files=trial.files, on_epoch=on_epoch if options.score_epochs or options.report_epochs else None,
+                   echo=False, show_progress=False)
     final = {**last, "outcome": result.outcome, "final": True, "seconds": round(time.perf_counter() - start, 3)}
     if result.message:
         final["message"] = result.message
@@ -123,7 +126,7 @@ def probe(address, timeout=CONNECT_TIMEOUT_S):
 
 
 def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=None, on_done=None,
-               storage=None, name="trials"):
+               storage=None, name="trials", score_epochs=True):
     """Run ``trials`` ([Trial]) on Ray. Returns {key: TrialOutcome} for the trials that ended.
 
     ``on_epoch(key, report)`` for each epoch's report ({"epoch", "cost", "dev_accuracy", ...});
@@ -131,6 +134,8 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     scheduler, or "error"). ``asha``: {"max_epochs", "grace_epochs"} to let Ray Tune's ASHA
     scheduler stop bad trials early, judged on "dev_accuracy". Ctrl-C stops the trials and raises
     KeyboardInterrupt; trials already ended stay ended (the caller saved them in ``on_done``).
+    ``score_epochs``: score each trial's other data sets (dev) after every epoch, for the study's
+    curves; False scores them once at the end, as ``tf1-course train`` does.
     """
     address = prepare_environment(address)
     import ray
@@ -153,7 +158,7 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     concurrent = max(1, min(max_concurrent or cpus, len(trials)))
     interrupt = _make_interrupt_stopper()
     collector = _make_collector_class()(by_key, on_epoch, on_done, interrupt, scheduler is not None)
-    options = TrialOptions(report_epochs=bool(asha or on_epoch))
+    options = TrialOptions(report_epochs=bool(asha or on_epoch), score_epochs=score_epochs)
     trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key, options=options), {"cpu": 1})
     tune_config = tune.TuneConfig(max_concurrent_trials=concurrent, reuse_actors=True, scheduler=scheduler,
                                   metric="dev_accuracy" if scheduler else None,
