@@ -362,3 +362,22 @@ def test_a_file_where_a_folder_goes_is_one_line(tiny_data, tmp_path, capsys):
     assert "a file is in the way" in one_error_line(capsys)
     assert run_train(tmp_path / "afile" / "sub", tiny_data, "--epochs", "1") == 2
     assert "a file is in the way" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("make_target, needle", [
+    (lambda d: (d / "config.json").write_text("{}") and d / "config.json", "permission denied for uid"),  # reading
+    (lambda d: d / ".out.json.x1.part", "is not writable by uid"),  # our temporary file: writing its folder
+])
+def test_a_permission_error_says_whether_reading_or_writing(make_target, needle, tmp_path, capsys):
+    import errno
+
+    from tf1_course.command import Parser, run_main
+
+    target = make_target(tmp_path)
+
+    def run(args):
+        raise PermissionError(errno.EACCES, "Permission denied", str(target))
+
+    assert run_main(Parser(prog="t"), run, []) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]

@@ -6,6 +6,7 @@ A command module (train, evaluate, predict, ...) builds a :class:`Parser` and ha
 
 import argparse
 import errno
+import os
 import re
 import sys
 from pathlib import Path
@@ -51,6 +52,10 @@ def run_main(parser, run, argv=None):
         where = Path(e.filename) if e.filename else Path(".")
         if where.name.startswith(".") and where.name.endswith(".part"):  # our temporary file: its folder
             where = where.parent
+        elif e.errno in (errno.EACCES, errno.EPERM) and where.is_file():  # a file we were reading
+            print(f"{parser.prog}: error: {where}: permission denied for uid {os.getuid()}: fix its "
+                  f"permissions, or run as its owner", file=sys.stderr)
+            return 2
         print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
