@@ -205,9 +205,10 @@ class CtrlC:
 # --- prepare ----------------------------------------------------------------------------------
 
 def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None):
-    """Check ``run`` against --resume/--overwrite; return (TrainConfig, data dir, data record, saved).
+    """Check ``run`` against --resume/--overwrite; return (TrainConfig, data dir, data record,
+    saved config or None, {role: split} already loaded (a new run's files, checked here)).
 
-    Nothing is deleted here: --overwrite clears the old run in :func:`start` once everything
+    Nothing is deleted here: --overwrite clears the old run in :func:`train` once everything
     else checked out. ``files``: {role: (file, h5 split)} for a new run (default COURSE_FILES).
     """
     if resume:
@@ -224,7 +225,7 @@ def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None
             raise UsageError(f"{run} has already trained {checkpoint.epoch} epochs; --epochs "
                              f"{cfg.num_epochs} is below that (pass --epochs {checkpoint.epoch} or more)")
         record = {**saved["data"], "dir": str(folder.resolve())}
-        return cfg, folder, record, saved
+        return cfg, folder, record, saved, {}
     if run.has_run() and not overwrite:
         checkpoint = run.latest_checkpoint()
         where = f" (epoch {checkpoint.epoch})" if checkpoint else ""
@@ -235,20 +236,21 @@ def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None
     cfg = resolve_config(flags)
     folder = default_data_dir(data_dir)
     files = files or COURSE_FILES
-    for role, (name, split) in files.items():
-        h5.load_split(folder / name, split)  # a missing or bad file fails before anything changes
-    return cfg, folder, data_record(folder, files), None
+    # a missing or bad file fails before anything changes; the loaded splits are kept for load_data
+    splits = {role: h5.load_split(folder / name, split) for role, (name, split) in files.items()}
+    return cfg, folder, data_record(folder, files), None, splits
 
 
-def load_data(folder, record, loop):
+def load_data(folder, record, loop, splits=None):
     """{role: (X, Y)}: X float [12288, m], Y one-hot float64 [6, m] for every file of the run.
 
-    The feed loop shuffles the course's float64 training matrix; the fast loop and every accuracy
-    pass only need the float32 values TensorFlow makes of it.
+    ``splits``: {role: split} already loaded (the rest are read here). The feed loop shuffles the
+    course's float64 training matrix; the fast loop and every accuracy pass only need the float32
+    values TensorFlow makes of it.
     """
     out = {}
     for role, entry in ordered_files(record).items():
-        split = h5.load_split(folder / entry["file"], entry["split"])
+        split = (splits or {}).get(role) or h5.load_split(folder / entry["file"], entry["split"])
         dtype = np.float64 if role == "train" and loop == "feed" else np.float32
         out[role] = prepare_split(split, dtype)
     return out
@@ -458,8 +460,8 @@ def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overw
     check_writable(run_dir, "--run-dir")
     run = RunDir(run_dir)
     with run.lock():
-        cfg, folder, record, saved = prepare(run, flags or {}, data_dir, resume, overwrite, files)
-        data = load_data(folder, record, cfg.loop)
+        cfg, folder, record, saved, splits = prepare(run, flags or {}, data_dir, resume, overwrite, files)
+        data = load_data(folder, record, cfg.loop, splits)
         built = build(cfg, *data["train"])  # a graph that cannot be built must not cost the old run
         if overwrite and run.has_run():
             run.clear()  # asked for, and the new run is ready to start
