@@ -74,13 +74,15 @@ def run(options, data_dir=None):
     epochs = options.steps or EPOCHS
     every = options.print_every or PRINT_EVERY
     results, entries, start = {}, {}, time.perf_counter()
+    initials = {}  # the starting weights depend on the seed and batch_norm only, not the rate
     for name, lr, bn in chosen:
         cfg = config(lr, bn, epochs)
         runs = {}
         for engine in options.engines:
             if engine == "numpy":
-                initial = tf_signs.initial_parameters(cfg, options.device)  # where the TF run starts
-                runs[engine] = np_signs.model(data, initial, cfg, options.progress, name)
+                if bn not in initials:
+                    initials[bn] = tf_signs.initial_parameters(cfg, options.device)  # where the TF run starts
+                runs[engine] = np_signs.model(data, initials[bn], cfg, options.progress, name)
             else:
                 runs[engine] = tf_signs.model(options.run_dir / name, cfg, data_dir, options.device,
                                               options.progress)
