@@ -209,7 +209,7 @@ def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
     import signal
     from types import SimpleNamespace
 
-    from tf1_course import trials
+    from tf1_course import training, trials
 
     interrupt = trials._make_interrupt_stopper()
     done = []
@@ -220,7 +220,7 @@ def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
     collector.on_trial_complete(0, [], trial)
     assert [(o.key, o.status, o.history) for o in done] == [(0, "diverged", [{"epoch": 1, "cost": 1.5,
                                                                                "dev_accuracy": 0.5}])]
-    with trials._ctrl_c_stops(interrupt):
+    with training.CtrlC("stopping the running trials", flag=interrupt):  # as run_trials holds it
         assert not interrupt.stop_all()
         signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # what the first Ctrl-C does
         assert interrupt.stop_all()

@@ -176,18 +176,20 @@ class RunLog:
 
 
 class CtrlC:
-    """First Ctrl-C sets ``requested`` (the loop saves and stops after this epoch); a second aborts."""
+    """First Ctrl-C sets ``requested`` (the loop saves and stops after this epoch) and prints
+    ``message``; a second aborts (KeyboardInterrupt). ``flag``: another object whose ``requested``
+    the handler sets instead (tuning's Ray stopper)."""
 
-    def __init__(self):
+    def __init__(self, message="finishing this epoch and saving a checkpoint", flag=None):
         self.requested = False
         self.previous = None
+        self.message, self.flag = message, flag if flag is not None else self
 
     def _handler(self, signum, frame):
-        if self.requested:
+        if self.flag.requested:
             raise KeyboardInterrupt
-        self.requested = True
-        print("\nCtrl-C: finishing this epoch and saving a checkpoint (Ctrl-C again to abort)",
-              file=sys.stderr, flush=True)
+        self.flag.requested = True
+        print(f"\nCtrl-C: {self.message} (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
     def __enter__(self):
         try:

@@ -15,11 +15,8 @@ TensorFlow is imported once per worker, not once per trial; no dashboard, no log
 workers at normal priority.
 """
 
-import contextlib
 import logging
 import os
-import signal
-import sys
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -141,6 +138,8 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     import ray
     from ray import tune
 
+    from tf1_course.training import CtrlC
+
     if not trials:
         return {}
     by_key = {t.key: t for t in trials}
@@ -168,7 +167,9 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
                        run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=0,
                                                  callbacks=[collector], stop=interrupt))
     try:
-        with _ctrl_c_stops(interrupt):
+        # first Ctrl-C: every running trial stops after its epoch (the ended ones are kept)
+        with CtrlC("stopping the running trials (each resumes from its last checkpoint next time); "
+                   "the ended ones are kept", flag=interrupt):
             tuner.fit()
     finally:
         if started_here:
@@ -178,28 +179,6 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     if interrupt.requested:
         raise KeyboardInterrupt
     return collector.outcomes
-
-
-@contextlib.contextmanager
-def _ctrl_c_stops(interrupt):
-    """First Ctrl-C: every running trial stops after its epoch (the ended ones are kept); a second
-    one aborts at once."""
-    def handler(signum, frame):
-        if interrupt.requested:
-            raise KeyboardInterrupt
-        interrupt.requested = True
-        print("\nCtrl-C: stopping the running trials (each resumes from its last checkpoint next time); "
-              "the ended ones are kept (Ctrl-C again to abort)", file=sys.stderr, flush=True)
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread
-        previous = None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
 
 
 def _make_interrupt_stopper():
