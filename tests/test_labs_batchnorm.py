@@ -80,6 +80,15 @@ def tf():
     return pytest.importorskip("tf1_course.compat").tf
 
 
+def test_package_constants_are_the_courses(tf):
+    from tf1_course import batch_norm
+
+    assert (batch_norm.EPSILON, batch_norm.MOMENTUM) == (course.BN_EPSILON, course.BN_MOMENTUM)
+    from tf1_course.training import TrainConfig
+
+    assert TrainConfig.bn_momentum == batch_norm.MOMENTUM  # train --bn-momentum's default
+
+
 def test_tf_layer_gradients_equal_the_numpy_backward_pass(tf):
     """J = (1/m) sum(G * Z_tilde) makes m dJ/dZ_tilde = G: the upstream dZ_tilde, course convention."""
     from tf1_course import batch_norm

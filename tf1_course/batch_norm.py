@@ -22,7 +22,7 @@ train op depends on them: the trap of TF1 batch norm is a model that trains well
 badly because its moving averages never left 0 and 1. ``with_updates(train_op)`` closes it.
 
 The dtype is Z's (float64 in the labs, float32 in the SIGNS model). EPSILON and MOMENTUM are the
-labs' own (labs/course.py's BN_EPSILON, BN_MOMENTUM, imported from there):
+values the labs use (labs/course.py's BN_EPSILON, BN_MOMENTUM; a test keeps them equal):
 1e-8, the epsilon of the course's notes for RMSprop/Adam (the lecture gives none for batch norm),
 and 0.9, the course's usual beta of an exponentially weighted average.
 
@@ -36,7 +36,9 @@ and 0.9, the course's usual beta of an exponentially weighted average.
 from collections import namedtuple
 
 from tf1_course.compat import tf
-from tf1_course.labs.course import BN_EPSILON as EPSILON, BN_MOMENTUM as MOMENTUM  # noqa: F401 (one definition)
+
+EPSILON = 1e-8
+MOMENTUM = 0.9
 
 BatchNorm = namedtuple("BatchNorm", [
     "Z_tilde",          # [n_l, m]: gamma * Z_norm + beta

@@ -33,7 +33,6 @@ from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_dat
 from tf1_course.data.prepare import prepare as prepare_split
 from tf1_course.errors import UsageError, reason
 from tf1_course.fileio import atomic_path, check_writable, write_json
-from tf1_course.labs.course import BN_MOMENTUM
 from tf1_course.rundir import RunDir, data_record, locate_data, ordered_files
 
 
@@ -49,7 +48,7 @@ class TrainConfig:
     keep_prob: float = 1.0        # inverted dropout on hidden layers: keep probability (1 = none)
     beta1: float = 0.9            # Adam's first-moment decay (course: 0.9)
     batch_norm: bool = False      # batch norm before each hidden ReLU (no hidden biases; Week 3)
-    bn_momentum: float = BN_MOMENTUM  # batch norm's moving averages: m = momentum * m + (1 - momentum) * batch
+    bn_momentum: float = 0.9      # moving averages: m = momentum * m + (1 - momentum) * batch (= batch_norm.MOMENTUM)
     print_every: int = 100        # print the course's cost line every N epochs
     save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
     loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
