@@ -175,7 +175,7 @@ def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, 
     check_writable(out_dir)
     urls = file_urls(url)
     expected = expected_files(url, sha256, timeout)
-    if not force and manifest.provenance(out_dir).get("train") == "rebuilt-from-jpegs":
+    if not force and manifest.provenance(out_dir, keys=("train",)).get("train") == "rebuilt-from-jpegs":
         raise DataError(f"{out_dir} already holds a training set rebuilt from the JPEGs (runs trained on it "
                         f"need it): pass --force to replace it with the course's, or --out another folder")
     kept = manifest.kept_entries(out_dir, owned=FILES)
@@ -186,7 +186,7 @@ def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, 
                 log(f"downloading {urls[name]}")
                 got = download(urls[name], tmp, timeout, progress)
                 counts = verify(urls[name], tmp, name, got, expected[name])
-                files[name] = manifest.entry(tmp, urls[name], counts=counts, name=name)
+                files[name] = manifest.entry(tmp, urls[name], counts=counts, name=name, digest=got)
                 files[name]["sha256_from"] = expected[name][2]
                 log(f"  {name}: sha256 {got} ({files[name]['provenance']}, checked against "
                     f"{expected[name][2]})")

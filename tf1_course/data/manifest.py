@@ -37,12 +37,13 @@ def judge(name, digest, built=False):
     return REBUILT if built else UNVERIFIED
 
 
-def entry(path, origin, built=False, counts=None, name=None):
+def entry(path, origin, built=False, counts=None, name=None, digest=None):
     """What manifest.json records of one file (``path`` may be the temporary file of ``name``).
 
-    ``counts``: examples per class of an h5 split (:func:`tf1_course.data.h5.class_counts`).
+    ``counts``: examples per class of an h5 split (:func:`tf1_course.data.h5.class_counts`);
+    ``digest``: its sha256 when the caller already has it.
     """
-    digest = sha256(path)
+    digest = digest or sha256(path)
     out = {"sha256": digest, "bytes": Path(path).stat().st_size, "origin": origin,
            "provenance": judge(name or Path(path).name, digest, built)}
     if counts is not None:
@@ -78,13 +79,16 @@ def _unchanged(path, e):
         return False
 
 
-def provenance(data_dir):
-    """{"train": v, "test": v, "train_minus_dev": v, "dev": v, "football": v} for the files in
-    ``data_dir`` now, each v one of "course", "rebuilt-from-jpegs", "unverified", "missing"."""
+def provenance(data_dir, keys=None):
+    """{"train": v, "test": v, "train_minus_dev": v, "dev": v, "football": v} (or only ``keys``)
+    for the files in ``data_dir`` now, each v one of "course", "rebuilt-from-jpegs", "unverified",
+    "missing"."""
     data_dir = Path(data_dir)
     files = (read(data_dir) or {}).get("files", {})
     out = {}
     for key, name in FILES.items():
+        if keys is not None and key not in keys:
+            continue
         path, e = data_dir / name, files.get(name) or {}
         if not path.is_file():
             out[key] = MISSING
