@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The NumPy SIGNS engine against the TF model's own graph built in float64, on the real data.
 
     .venv/bin/python scripts/signs_float64_check.py [--epochs 20] [--variants lr1e-02-bn,...] [--data-dir DIR]
@@ -11,14 +12,18 @@ largest relative difference between the epoch costs and between the trained para
 averages included). Feeds a float64 mini-batch per step: about 1 s per epoch on 2 CPU cores.
 """
 
-import argparse
 import sys
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course import minibatches
-from tf1_course.labs import lab_batchnorm
-from tf1_course.loops import course_divisor, course_epoch_cost
+import numpy as np  # noqa: E402
+
+from tf1_course import minibatches  # noqa: E402
+from tf1_course.command import Parser, positive_int, run_main  # noqa: E402
+from tf1_course.errors import UsageError  # noqa: E402
+from tf1_course.labs import lab_batchnorm  # noqa: E402
+from tf1_course.loops import course_divisor, course_epoch_cost  # noqa: E402
 
 
 def tf_float64_run(initial, cfg, X, Y):
@@ -39,18 +44,27 @@ def tf_float64_run(initial, cfg, X, Y):
         return costs, sess.run({**g.parameters, **g.moving})
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--variants", default=",".join(lab_batchnorm.variant_names()))
-    p.add_argument("--data-dir")
-    args = p.parse_args(argv)
+def build_parser():
+    p = Parser(prog="signs_float64_check.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=positive_int, default=20, help="epochs per variant (default 20)")
+    p.add_argument("--variants", default=",".join(lab_batchnorm.variant_names()),
+                   help="comma-separated variants (default all: " + ",".join(lab_batchnorm.variant_names()) + ")")
+    p.add_argument("--data-dir", help="folder with train_signs.h5/test_signs.h5 (default datasets/)")
+    return p
+
+
+def run(args):
     from tf1_course.labs.np_engine import signs as ns
     from tf1_course.labs.tf_engine import signs as ts
 
+    chosen = [v for v in args.variants.split(",") if v]
+    unknown = sorted(set(chosen) - set(lab_batchnorm.variant_names()))
+    if unknown or not chosen:
+        raise UsageError(f"--variants: unknown {', '.join(unknown) or '(none given)'}; choose from "
+                         f"{', '.join(lab_batchnorm.variant_names())}")
     data = lab_batchnorm.load_data(args.data_dir)
     for name, lr, bn in lab_batchnorm.variants():
-        if name not in args.variants.split(","):
+        if name not in chosen:
             continue
         cfg = lab_batchnorm.config(lr, bn, args.epochs)
         initial = ts.initial_parameters(cfg)
@@ -61,6 +75,10 @@ def main(argv=None):
         print(f"{name}: {args.epochs} epochs, numpy vs tf float64: max relative cost difference {cost_diff:.2g}, "
               f"max relative parameter difference {param_diff:.2g}; final cost {ours.costs[-1]:f}", flush=True)
     return 0
+
+
+def main(argv=None):
+    return run_main(build_parser(), run, argv)
 
 
 if __name__ == "__main__":
