@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.command import Parser, run_main  # noqa: E402
+from tf1_course.core.command import Parser, run_main  # noqa: E402
 
 ENGINES = ("feed", "fast")  # reference first
 
 
 def build_parser():
-    from tf1_course.train import TrainConfig
+    from tf1_course.signs.train import TrainConfig
 
     d = TrainConfig()
     p = Parser(prog="bench_train.py", description=__doc__.split("\n\n")[0])
@@ -40,8 +40,8 @@ def build_parser():
 
 def setup(name, cfg, X_train, Y_train, session_config):
     """A graph, Session and engine ``name`` with the course's initial weights, ready for epoch 0."""
-    from tf1_course import loops, model
-    from tf1_course.compat import tf
+    from tf1_course.signs import loops, model
+    from tf1_course.core.compat import tf
 
     graph = tf.Graph()
     with graph.as_default():
@@ -58,12 +58,13 @@ def setup(name, cfg, X_train, Y_train, session_config):
 def run(args):
     import numpy as np
 
-    from tf1_course import device
+    from tf1_course.core import device
     from tf1_course.data import h5, paths
     from tf1_course.data.prepare import prepare
-    from tf1_course.errors import UsageError
-    from tf1_course.fileio import write_json
-    from tf1_course.training import TrainConfig, peak_rss_mib
+    from tf1_course.core.errors import UsageError
+    from tf1_course.core.fileio import write_json
+    from tf1_course.signs.training import peak_rss_mib
+    from tf1_course.signs.settings import TrainConfig
 
     if args.epochs < 1:
         raise UsageError("--epochs must be positive")

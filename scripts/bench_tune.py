@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.command import Parser, run_main  # noqa: E402
-from tf1_course.errors import UsageError  # noqa: E402
+from tf1_course.core.command import Parser, run_main  # noqa: E402
+from tf1_course.core.errors import UsageError  # noqa: E402
 
 LEARNING_RATES = [1e-4 * k for k in range(1, 9)]
 WAYS = ("sequential", "two", "ray", "ray-started")
@@ -53,8 +53,8 @@ def argparse_hidden():
 
 
 def trials(epochs, out, data_dir):
-    from tf1_course.study import TUNING_FILES
-    from tf1_course.trials import Trial
+    from tf1_course.tuning.study import TUNING_FILES
+    from tf1_course.tuning.trials import Trial
 
     flags = {"num_epochs": epochs, "print_every": epochs + 1, "save_every": epochs}
     return [Trial(k, str(Path(out) / f"t{k}"), {**flags, "learning_rate": lr}, str(data_dir), TUNING_FILES)
@@ -63,7 +63,7 @@ def trials(epochs, out, data_dir):
 
 def run_worker(args):
     """Inside a child process: train the trials named in --worker (comma-separated keys)."""
-    from tf1_course.training import train
+    from tf1_course.signs.training import train
 
     keys = [int(k) for k in args.worker.split(",")]
     for t in trials(args.epochs, args.out, args.data_dir):
@@ -142,8 +142,8 @@ def run_ray_driver(args):
     Ray is started (or joined) and stopped here rather than inside run_trials, the same calls it
     makes, so that the three phases can be timed; they go to ``OUT/ray_phases.json``.
     """
-    from tf1_course.fileio import write_json
-    from tf1_course.trials import connect, prepare_environment, run_trials
+    from tf1_course.core.fileio import write_json
+    from tf1_course.tuning.trials import connect, prepare_environment, run_trials
 
     address = prepare_environment(args.worker.partition("@")[2] or None)
     t0 = time.perf_counter()
@@ -161,7 +161,7 @@ def run_ray_driver(args):
 
 
 def final_costs(out):
-    from tf1_course.fileio import read_json
+    from tf1_course.core.fileio import read_json
 
     return [read_json(Path(out) / f"t{k}" / "metrics.json")["costs"][-1] for k in range(8)]
 
@@ -229,7 +229,7 @@ def run(args):
             results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1)}
             phases = ""
             if way.startswith("ray"):
-                from tf1_course.fileio import read_json
+                from tf1_course.core.fileio import read_json
 
                 results[way]["phases"] = read_json(Path(out) / "ray_phases.json")
                 phases = "   " + ", ".join(f"{k} {results[way]['phases'][k]:.1f} s" for k in ("start", "trials", "stop"))
@@ -252,7 +252,7 @@ def run(args):
         print(f"two/sequential (what 2 cores allow): {results['two/sequential']:.3f}")
     print(f"final costs identical in every way: {results['same_final_costs']}")
     if args.json:
-        from tf1_course.fileio import write_json
+        from tf1_course.core.fileio import write_json
 
         write_json(args.json, {**results, "final_costs": costs})
     return 0

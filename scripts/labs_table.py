@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.command import Parser, run_main  # noqa: E402
-from tf1_course.errors import UsageError  # noqa: E402
+from tf1_course.core.command import Parser, run_main  # noqa: E402
+from tf1_course.core.errors import UsageError  # noqa: E402
 
 # the report's lab folders, in the table's order
 FOLDERS = ("init", "regularization", "optimization", "optimization-5000")
@@ -89,7 +89,7 @@ def float32_hyperparameters(device):
 
 
 def run(args):
-    from tf1_course.fileio import read_json
+    from tf1_course.core.fileio import read_json
     from tf1_course.labs import lab_init, lab_optimization, lab_regularization
 
     labs = {"init": lab_init, "regularization": lab_regularization, "optimization": lab_optimization,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.command import Parser, run_main  # noqa: E402
+from tf1_course.core.command import Parser, run_main  # noqa: E402
 
 
 def build_parser():
@@ -44,11 +44,12 @@ def probe(sess, g, X, Y):
 def run(args):
     import numpy as np
 
-    from tf1_course import device, loops, model
-    from tf1_course.compat import tf
+    from tf1_course.core import device
+    from tf1_course.signs import loops, model
+    from tf1_course.core.compat import tf
     from tf1_course.data import h5, paths
     from tf1_course.data.prepare import prepare
-    from tf1_course.fileio import write_json
+    from tf1_course.core.fileio import write_json
 
     train_set, _ = h5.load_dataset(paths.data_dir(args.data_dir))
     X, Y = prepare(train_set)  # float64 [12288, 1080], [6, 1080], as the feed loop uses them

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from tf1_course.command import Parser, run_main  # noqa: E402
-from tf1_course.errors import UsageError  # noqa: E402
+from tf1_course.core.command import Parser, run_main  # noqa: E402
+from tf1_course.core.errors import UsageError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def build_parser():
 
 def replace_block(text, block):
     """``text`` with the block between the markers replaced by ``block``."""
-    from tf1_course.report import README_BEGIN, README_END
+    from tf1_course.reproduce.report import README_BEGIN, README_END
 
     start, end = text.find(README_BEGIN), text.find(README_END)
     if start < 0 or end < start:
@@ -39,8 +39,8 @@ def replace_block(text, block):
 
 
 def run(args):
-    from tf1_course import report
-    from tf1_course.fileio import read_json, write_text
+    from tf1_course.reproduce import report
+    from tf1_course.core.fileio import read_json, write_text
 
     block = report.readme_summary(read_json(Path(args.report)))
     if not args.write:

@@ -19,16 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import numpy as np  # noqa: E402
 
-from tf1_course import minibatches  # noqa: E402
-from tf1_course.command import Parser, positive_int, run_main  # noqa: E402
-from tf1_course.errors import UsageError  # noqa: E402
+from tf1_course.core import minibatches  # noqa: E402
+from tf1_course.core.command import Parser, positive_int, run_main  # noqa: E402
+from tf1_course.core.errors import UsageError  # noqa: E402
 from tf1_course.labs import lab_batchnorm  # noqa: E402
-from tf1_course.loops import course_divisor, course_epoch_cost  # noqa: E402
+from tf1_course.signs.loops import course_divisor, course_epoch_cost  # noqa: E402
 
 
 def tf_float64_run(initial, cfg, X, Y):
     """(epoch costs, trained parameters and moving averages) of the model's float64 graph."""
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
     from tf1_course.labs.tf_engine import signs as ts
 
     graph = tf.Graph()

@@ -1,5 +1,6 @@
 """Shared fixtures: small data the tests make themselves, and the real data when it is there."""
 
+import ast
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def tiny_data(tmp_path):
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
     """A run directory trained for a few epochs on tiny data (shared by predict/evaluate tests)."""
-    from tf1_course import train
+    from tf1_course.signs import train
 
     root = tmp_path_factory.mktemp("trained")
     data = make_h5_pair(root / "data", m_train=48, m_test=12)
@@ -97,3 +98,23 @@ def make_tuning_data(data_dir, m_train=36, m_dev=12, m_test=12, seed=0):
         x = np.stack([sign_image(int(label), i + 1000 * len(split)) for i, label in enumerate(y)])
         h5.write_split(Path(data_dir) / name, split, x, y)
     return Path(data_dir)
+
+
+def imported_modules(source, module):
+    """Every module ``source`` (the text of ``module``, a dotted name) imports, as dotted names.
+
+    ``from a.b import c`` counts as a.b and a.b.c (c may be a module); relative imports are
+    resolved against ``module``.
+    """
+    names = []
+    package = module.split(".")[:-1]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package[:len(package) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            names += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return names

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_course import basics
+from tf1_course.labs import basics
 from tf1_course.cli import main as cli_main
 from tf1_course.data.prepare import convert_to_one_hot
 

@@ -13,9 +13,9 @@ import pytest
 from conftest import make_signs_tree, sign_image
 from tf1_course.data import build, h5
 from tf1_course.data.cli import main as data_main
-from tf1_course.errors import DataError
-from tf1_course.fileio import read_json, sha256
-from tf1_course.images import load_image
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import read_json, sha256
+from tf1_course.data.images import load_image
 
 
 def test_build_merges_val_into_train_and_builds_test(signs_tree, tmp_path):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tf1_course.data import h5
-from tf1_course.errors import DataError
+from tf1_course.core.errors import DataError
 
 
 def _write_raw(path, **datasets):

@@ -12,16 +12,16 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_course import train
-from tf1_course.fileio import read_json
+from tf1_course.signs import train
+from tf1_course.core.fileio import read_json
 
 # A float32 [4, K] x [K, 4] product: Eigen shards its long inner dimension across the pool's
 # threads, so its last bits tell how many threads ran it.
 PROBE = """
 import sys
 import numpy as np
-from tf1_course import device
-from tf1_course.compat import tf
+from tf1_course.core import device
+from tf1_course.core.compat import tf
 
 def probe(intra):
     rng = np.random.RandomState(0)
@@ -63,7 +63,7 @@ TRAIN_ARGS = ["--epochs", "3", "--learning-rate", "0.003", "--minibatch-size", "
 
 
 def _train_in_fresh_process(run_dir, data):
-    _fresh("import sys\nfrom tf1_course import train\n"
+    _fresh("import sys\nfrom tf1_course.signs import train\n"
            f"sys.exit(train.main({json.dumps(['--run-dir', str(run_dir), '--data-dir', str(data), *TRAIN_ARGS])}))")
     return _numbers(run_dir)
 
@@ -79,7 +79,7 @@ def test_training_gives_the_same_bits_in_fresh_processes_and_after_other_session
     first = _train_in_fresh_process(tmp_path / "fresh1", tiny_data)
     assert _train_in_fresh_process(tmp_path / "fresh2", tiny_data) == first
 
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     with tf.Graph().as_default():  # a Session with other thread settings first, as a notebook might
         x = tf.random.normal([300, 300], seed=0)

@@ -11,9 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_course import device, train
+from tf1_course.core import device
+from tf1_course.signs import train
 from tf1_course.data import h5, paths
-from tf1_course.errors import UsageError
+from tf1_course.core.errors import UsageError
 
 FAKE_GPU = "/physical_device:GPU:0"
 
@@ -50,7 +51,7 @@ def test_gpu_without_one_is_a_one_line_usage_error(no_gpu_here):
 
 
 def test_cpu_only_build_is_named_in_the_message(no_gpu_here, monkeypatch):
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     monkeypatch.setattr(tf.test, "is_built_with_cuda", lambda: False)
     with pytest.raises(UsageError, match="CPU-only build"):
@@ -75,7 +76,7 @@ def test_auto_and_gpu_pick_a_visible_gpu(monkeypatch):
 
 
 def test_describe_names_the_tensorflow_version_and_the_device(no_gpu_here):
-    from tf1_course.compat import TF_VERSION
+    from tf1_course.core.compat import TF_VERSION
 
     assert device.describe("cpu") == f"TensorFlow {TF_VERSION} sees: CPU; running on CPU"
 
@@ -103,7 +104,7 @@ def test_session_config_wants_a_resolved_device():
 
 
 def test_cpu_session_runs_on_the_cpu_only():
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     with tf.Graph().as_default() as g:
         total = tf.reduce_sum(tf.constant([1.0, 2.0, 3.0]))

@@ -151,7 +151,7 @@ def test_runs_as_a_non_root_user_with_a_home_and_matplotlib_dir():
 
 def test_volumes_hold_the_default_data_and_run_dirs():
     from tf1_course.data import paths
-    from tf1_course.rundir import DEFAULT_RUN_DIR
+    from tf1_course.signs.rundir import DEFAULT_RUN_DIR
 
     volumes = {PurePosixPath(v) for rest in args_of("VOLUME") for v in exec_form(rest)}
     assert volumes == {PurePosixPath("/app/datasets"), PurePosixPath("/app/runs"), PurePosixPath("/app/out")}
@@ -270,7 +270,7 @@ def test_check_fails_when_pip_moved_tensorflow():
 
 
 def test_guard_on_this_venv(tmp_path, capsys):
-    from tf1_course.compat import TF_VERSION
+    from tf1_course.core.compat import TF_VERSION
 
     kb = keep_base_tf()
     assert kb.main(["pin", str(ROOT / "requirements.txt"), str(tmp_path)]) == 0

@@ -1,7 +1,7 @@
 import numpy as np
 
-from tf1_course import evaluate
-from tf1_course.fileio import read_json
+from tf1_course.signs import evaluate
+from tf1_course.core.fileio import read_json
 
 
 def test_confusion_and_per_class_accuracy():

@@ -15,8 +15,8 @@ import scipy.io
 from conftest import shared_path, sign_image
 from tf1_course.data import fetch, h5, manifest
 from tf1_course.data.cli import main as data_main
-from tf1_course.errors import DataError
-from tf1_course.fileio import sha256
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import sha256
 
 NAMES = ("train_signs.h5", "test_signs.h5", "data.mat")
 POINTER = ("version https://git-lfs.github.com/spec/v1\n"

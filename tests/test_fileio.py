@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_paths, check_writable, write_failure
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import atomic_paths, check_writable, write_failure
 
 
 def test_files_written_together_appear_together_or_not_at_all(tmp_path):
@@ -57,7 +57,7 @@ def test_check_writable_does_not_create_the_folder(tmp_path, monkeypatch):
 
 
 def test_replace_dir_swaps_in_a_finished_folder_even_after_an_interrupted_swap(tmp_path):
-    from tf1_course.fileio import replace_dir
+    from tf1_course.core.fileio import replace_dir
 
     final, work = tmp_path / "best", tmp_path / ".best.partial"
     final.mkdir()
@@ -77,7 +77,7 @@ def test_jsonable_turns_numpy_arrays_and_scalars_into_json():
 
     import json
 
-    from tf1_course.fileio import jsonable
+    from tf1_course.core.fileio import jsonable
 
     value = jsonable({"a": np.array([[1.5, np.inf]], dtype=np.float32), 2: np.int64(3), "n": np.float64("nan")})
     assert value == {"a": [[1.5, "inf"]], "2": 3, "n": "nan"}

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tf1_course.images import ImageError, load_image, make_square
+from tf1_course.data.images import ImageError, load_image, make_square
 
 
 def gradient(w, h):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
-from tf1_course import predict, train
+from tf1_course.signs import predict, train
 from tf1_course import data
 from tf1_course.data import build, h5
-from tf1_course.fileio import read_json, sha256
+from tf1_course.core.fileio import read_json, sha256
 
 pytestmark = pytest.mark.integration
 COURSE_TEST_SHA256 = "539fb746ed9e947eb244cfca73f4d1b03f9bf5524d609eeed2cd76ddb1b179be"

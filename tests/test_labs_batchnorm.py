@@ -77,21 +77,21 @@ def test_moving_averages_are_the_courses_exponentially_weighted_average():
 
 @pytest.fixture(scope="module")
 def tf():
-    return pytest.importorskip("tf1_course.compat").tf
+    return pytest.importorskip("tf1_course.core.compat").tf
 
 
 def test_package_constants_are_the_courses(tf):
-    from tf1_course import batch_norm
+    from tf1_course.core import batch_norm
 
     assert (batch_norm.EPSILON, batch_norm.MOMENTUM) == (course.BN_EPSILON, course.BN_MOMENTUM)
-    from tf1_course.training import TrainConfig
+    from tf1_course.signs.settings import TrainConfig
 
     assert TrainConfig.bn_momentum == batch_norm.MOMENTUM  # train --bn-momentum's default
 
 
 def test_tf_layer_gradients_equal_the_numpy_backward_pass(tf):
     """J = (1/m) sum(G * Z_tilde) makes m dJ/dZ_tilde = G: the upstream dZ_tilde, course convention."""
-    from tf1_course import batch_norm
+    from tf1_course.core import batch_norm
 
     rng = np.random.RandomState(2)
     Z_value, G = rng.randn(3, 7), rng.randn(3, 7)
@@ -192,7 +192,7 @@ def test_the_trap_shown_moving_averages_need_the_update_ops(tf, with_updates):
 
 def test_float32_layer_and_inference_default(tf):
     """The SIGNS model's dtype: float32 variables; without a feed, inference normalizes with (0, 1)."""
-    from tf1_course import batch_norm
+    from tf1_course.core import batch_norm
 
     graph = tf.Graph()
     with graph.as_default():
@@ -213,7 +213,7 @@ def test_float32_layer_and_inference_default(tf):
 
 @pytest.mark.parametrize("is_training", [True, False])
 def test_a_python_bool_builds_one_mode(tf, is_training):
-    from tf1_course import batch_norm
+    from tf1_course.core import batch_norm
 
     Z_value = np.random.RandomState(3).randn(4, 6)
     graph = tf.Graph()

@@ -105,7 +105,7 @@ def test_tf_rmsprop_starts_its_average_at_one(moons):
 
 
 def test_tf_schedules_equal_the_course_formulas():
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
     from tf1_course.labs.tf_engine import schedules as tf_schedules
 
     variants = [v for v in lab_optimization.variants() if v.hyper.decay]
@@ -123,7 +123,7 @@ def test_tf_schedules_equal_the_course_formulas():
 
 
 def test_tf_nn_dropout_is_off_by_default_and_on_when_fed():
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
     from tf1_course.labs.tf_engine import regularization
 
     graph = tf.Graph()

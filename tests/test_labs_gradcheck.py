@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tf1_course import course_numbers
+from tf1_course.core import course_numbers
 from tf1_course.labs import course
 from tf1_course.labs.np_engine import gradcheck as gc
 
@@ -66,7 +66,7 @@ def test_correct_backprop_passes(test_case):
 
 @pytest.fixture(scope="module")
 def tf_session(test_case):
-    tf_compat = pytest.importorskip("tf1_course.compat")
+    tf_compat = pytest.importorskip("tf1_course.core.compat")
     from tf1_course.labs.tf_engine import gradcheck as tgc
 
     tf = tf_compat.tf

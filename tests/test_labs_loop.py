@@ -3,7 +3,7 @@
 import numpy as np
 
 from tf1_course.labs import lab_optimization, training_loop
-from tf1_course.minibatches import random_mini_batches
+from tf1_course.core.minibatches import random_mini_batches
 
 
 def _recording_step(calls):

@@ -56,7 +56,7 @@ def test_regularization_lab_first_costs(name, cost0):
 
 
 def test_football_missing_is_one_clear_error(tmp_path):
-    from tf1_course.errors import DataError
+    from tf1_course.core.errors import DataError
 
     with pytest.raises(DataError, match="missing"):
         data2d.load_football(tmp_path / "nope.mat")

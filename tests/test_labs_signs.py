@@ -4,12 +4,12 @@ tf_engine/signs.py): forward, backward, TF's Adam, whole training runs; and its 
 import numpy as np
 import pytest
 
-from tf1_course import minibatches
+from tf1_course.core import minibatches
 from tf1_course.labs.np_engine import batchnorm as nbn
 from tf1_course.labs.np_engine import signs as ns
 from tf1_course.labs.np_engine.optimizers import update_parameters_with_adam, update_parameters_with_tf_adam
-from tf1_course.loops import course_divisor, course_epoch_cost
-from tf1_course.training import resolve_config
+from tf1_course.signs.loops import course_divisor, course_epoch_cost
+from tf1_course.signs.settings import resolve_config
 
 DIMS = (30, 5, 4, 6)  # n_x, the two hidden layers, 6 classes: the SIGNS model, small
 TIGHT = 1e-12  # float64 on both engines: the same formulas, rounding apart
@@ -49,7 +49,7 @@ def course_names(moving):
 
 def check_graph(parameters, moving=None, learning_rate=None):
     """(tf.Graph, SignsCheckGraph) for the model's float64 copy starting from these arrays."""
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
     from tf1_course.labs.tf_engine import signs as ts
 
     graph = tf.Graph()
@@ -59,7 +59,7 @@ def check_graph(parameters, moving=None, learning_rate=None):
 
 
 def session_run(graph, g, fetches, feed):
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
     from tf1_course.labs.tf_engine import signs as ts
 
     with tf.Session(graph=graph, config=ts.session_config()) as sess:
@@ -122,7 +122,7 @@ def test_the_gradient_check_catches_batch_norm_backprop_that_ignores_the_batch_s
 
 def test_adam_is_tensorflows_adam_optimizer_not_the_courses_formula():
     """Five steps with given gradients, some tiny (where epsilon's place matters), in float64."""
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     rng = np.random.RandomState(3)
     start = {"W1": rng.randn(3, 2), "b1": rng.randn(3, 1)}
@@ -167,7 +167,7 @@ def test_numpy_training_is_the_tf_models_step_for_step_in_float64(batch_norm):
     cfg = resolve_config({"learning_rate": 0.01, "batch_norm": batch_norm, "num_epochs": 3, "minibatch_size": 8})
     result = ns.model({"train": (X, Y), "test": (X_test, Y_test)}, p, cfg, progress=False)
 
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     graph, g = check_graph(p, learning_rate=cfg.learning_rate)
     costs = []

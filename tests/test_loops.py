@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from conftest import make_h5_pair, shared_path
 
-from tf1_course import loops, minibatches, train, training
+from tf1_course.signs import loops, train, training
+from tf1_course.core import minibatches
 from tf1_course.data import h5
 from tf1_course.data.prepare import prepare
 
@@ -34,8 +35,9 @@ def run_engine(name, X, Y, epochs, minibatch_size=32):
 
     Returns (epoch costs, per-epoch lists of mini-batch costs, train accuracy, global_step).
     """
-    from tf1_course import device, loops, model
-    from tf1_course.compat import tf
+    from tf1_course.core import device
+    from tf1_course.signs import loops, model
+    from tf1_course.core.compat import tf
 
     cfg = training.TrainConfig()
     graph = tf.Graph()
@@ -87,7 +89,7 @@ def test_both_engines_take_the_same_minibatches_in_the_same_order(data_dir, monk
 
 
 def test_fast_engine_data_is_what_tensorflow_makes_of_the_fed_float64():
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     X = np.random.default_rng(1).integers(0, 256, size=(300, 7)) / 255.0  # float64 [n, m]
     rows = loops.float32_rows(X)

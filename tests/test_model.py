@@ -1,7 +1,7 @@
 import numpy as np
 
-from tf1_course import model
-from tf1_course.compat import tf
+from tf1_course.signs import model
+from tf1_course.core.compat import tf
 
 
 def _softmax_ce(Z, Y):

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 
 from conftest import sign_image
-from tf1_course import predict
+from tf1_course.signs import predict
 from tf1_course.data import h5
 
 
@@ -54,8 +54,8 @@ def test_low_confidence_is_said(trained_run, tmp_path, capsys):
 def test_prediction_equals_the_graph_on_the_training_pixels(trained_run, tmp_path):
     """A PNG of a training image, through predict's path, gives exactly the graph's output on the h5."""
     from tf1_course.data.prepare import flatten_and_scale
-    from tf1_course.inference import open_model
-    from tf1_course.rundir import RunDir
+    from tf1_course.signs.inference import open_model
+    from tf1_course.signs.rundir import RunDir
 
     data_dir = RunDir(trained_run).load_config()["data"]["dir"]
     train = h5.load_split(f"{data_dir}/train_signs.h5", "train")

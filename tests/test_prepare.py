@@ -1,7 +1,7 @@
 import numpy as np
 
 from tf1_course.data import prepare
-from tf1_course.minibatches import batch_bounds, permutation, random_mini_batches
+from tf1_course.core.minibatches import batch_bounds, permutation, random_mini_batches
 
 
 def test_flatten_and_scale_is_the_course_reshape():
@@ -45,7 +45,7 @@ def test_float32_flatten_is_what_tensorflow_makes_of_the_float64():
     X32 = prepare.flatten_and_scale(x, np.float32, chunk=64)
     assert X32.dtype == np.float32 and X32.flags.c_contiguous and X32.ctypes.data % 64 == 0
     np.testing.assert_array_equal(X32, prepare.flatten_and_scale(x).astype(np.float32))
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     with tf.Graph().as_default():
         ph = tf.placeholder(tf.float32, [12288, None])

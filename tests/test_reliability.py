@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_course import evaluate, predict, train
-from tf1_course.errors import UsageError
-from tf1_course.fileio import read_json
+from tf1_course.signs import evaluate, predict, train
+from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import read_json
 
 FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
 
@@ -154,7 +154,7 @@ def test_evaluate_before_the_first_checkpoint_says_to_resume(tiny_data, tmp_path
 # --- 3. a full disk -----------------------------------------------------------------------------
 
 def test_a_checkpoint_that_cannot_be_written_leaves_the_last_good_one(tiny_data, tmp_path, monkeypatch, capsys):
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     run = tmp_path / "run"
     real_save = tf.train.Saver.save
@@ -178,7 +178,7 @@ def test_a_checkpoint_that_cannot_be_written_leaves_the_last_good_one(tiny_data,
 def test_a_full_disk_for_the_final_files_is_one_line(tiny_data, tmp_path, monkeypatch, capsys):
     import errno
 
-    from tf1_course import training
+    from tf1_course.signs import training
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "run" / "metrics.json"))
@@ -309,7 +309,7 @@ def test_the_minibatch_seed_help_says_what_epoch_0_uses(capsys):
 
 
 def test_overwrite_keeps_the_old_run_when_the_new_one_cannot_start(tiny_data, tmp_path, monkeypatch, capsys):
-    from tf1_course import training
+    from tf1_course.signs import training
 
     run = tmp_path / "run"
     assert run_train(run, tiny_data, "--epochs", "2") == 0
@@ -371,7 +371,7 @@ def test_a_file_where_a_folder_goes_is_one_line(tiny_data, tmp_path, capsys):
 def test_a_permission_error_says_whether_reading_or_writing(make_target, needle, tmp_path, capsys):
     import errno
 
-    from tf1_course.command import Parser, run_main
+    from tf1_course.core.command import Parser, run_main
 
     target = make_target(tmp_path)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tf1_course import report, reproduce
-from tf1_course.fileio import read_json
+from tf1_course.reproduce import report, cli as reproduce
+from tf1_course.core.fileio import read_json
 
 pytest.importorskip("ray")
 
@@ -37,7 +37,8 @@ def test_a_long_section_lists_every_number_that_is_not_exact():
 
 
 def test_a_default_run_overlays_the_courses_points_and_others_do_not():
-    from tf1_course.training import TrainConfig, course_points
+    from tf1_course.signs.training import course_points
+    from tf1_course.signs.settings import TrainConfig
 
     points = course_points(TrainConfig(num_epochs=3))
     assert sorted(points) == ["course (notebook)", "course (published run)"]
@@ -91,7 +92,7 @@ def test_quick_report_spreads_the_signs_runs_over_data_orders(quick_report):
 
 
 def test_a_second_reproduce_into_the_same_out_is_refused(quick_report, capsys):
-    from tf1_course.fileio import folder_lock
+    from tf1_course.core.fileio import folder_lock
 
     _, root = quick_report
     out = root / "busy"

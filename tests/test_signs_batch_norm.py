@@ -5,8 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from tf1_course import evaluate, predict, train
-from tf1_course.fileio import read_json
+from tf1_course.signs import evaluate, predict, train
+from tf1_course.core.fileio import read_json
 
 FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
 
@@ -63,7 +63,7 @@ def test_one_photo_alone_is_predicted_as_inside_a_batch(bn_run):
     batch it comes in; the mini-batch statistics would make them depend on it a lot."""
     from tf1_course.data import h5
     from tf1_course.data.prepare import flatten_and_scale
-    from tf1_course.inference import open_model
+    from tf1_course.signs.inference import open_model
 
     run, data = bn_run
     X = flatten_and_scale(h5.load_split(data / "test_signs.h5", "test").x, np.float32)  # [12288, 12]
@@ -206,8 +206,9 @@ def test_lab_batchnorm_bad_flags_are_one_line(args, needle, capsys):
 def test_the_training_mode_cost_alone_can_be_fetched():
     """oneDNN's remapper would fuse a batch-norm forward pass fetched without its gradients into a
     layer norm that rejects gamma [n_l, 1]; batch-norm Sessions switch the remapper off."""
-    from tf1_course import device, model
-    from tf1_course.compat import tf
+    from tf1_course.core import device
+    from tf1_course.signs import model
+    from tf1_course.core.compat import tf
 
     X = np.random.RandomState(0).rand(12288, 16).astype(np.float32)
     Y = np.eye(6, dtype=np.float32)[np.arange(16) % 6].T
@@ -230,7 +231,7 @@ def test_bn_momentum_changes_the_moving_averages_not_the_training(bn_run, tmp_pa
 
 
 def test_ctrl_c_stops_lab_batchnorm_as_a_whole(bn_run, tmp_path, monkeypatch, capsys):
-    from tf1_course import training
+    from tf1_course.signs import training
     from tf1_course.labs import cli
 
     class CtrlCDuringFirstEpoch(training.CtrlC):

@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_course import train
-from tf1_course.fileio import read_json
+from tf1_course.signs import train
+from tf1_course.core.fileio import read_json
 
 FAST = ["--learning-rate", "0.003", "--minibatch-size", "8", "--print-every", "1", "--device", "cpu"]
 

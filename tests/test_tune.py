@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import make_tuning_data
-from tf1_course import search_space, train, tune
-from tf1_course.fileio import read_json
+from tf1_course.tuning import search_space, cli as tune
+from tf1_course.signs import train
+from tf1_course.core.fileio import read_json
 
 pytest.importorskip("ray")
 SMALL = ["--trials", "3", "--epochs", "2", "--param", "minibatch_size=choice:8,16",
@@ -209,7 +210,8 @@ def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
     import signal
     from types import SimpleNamespace
 
-    from tf1_course import training, trials
+    from tf1_course.signs import training
+    from tf1_course.tuning import trials
 
     interrupt = trials._make_interrupt_stopper()
     done = []
@@ -278,7 +280,7 @@ def test_damaged_study_files_are_one_line(damage, needle, study, tmp_path, capsy
 
 
 def test_a_second_tune_on_a_busy_study_is_refused(study, capsys):
-    from tf1_course.fileio import folder_lock
+    from tf1_course.core.fileio import folder_lock
 
     path, data = study
     with folder_lock(path, "tune", "--study"):  # as another process running this study would
@@ -299,7 +301,7 @@ def test_a_study_file_or_data_without_the_test_set_is_refused_before_any_trial(t
 def test_a_failure_saving_results_stops_the_run_and_is_not_swallowed():
     from types import SimpleNamespace
 
-    from tf1_course import trials
+    from tf1_course.tuning import trials
 
     def full_disk(outcome):
         raise OSError(28, "No space left on device", "results.json")

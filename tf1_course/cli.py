@@ -1,7 +1,7 @@
-"""``tf1-course COMMAND ...``: one entry point; each command lives in the module named after it.
+"""``tf1-course COMMAND ...``: one entry point; each command lives in its concept's package.
 
 Each command module has ``build_parser()`` and ``main(argv=None) -> int`` (built on
-:mod:`tf1_course.command`) so tests call it directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
+:mod:`tf1_course.core.command`) so tests call it directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
 data commands do not pay for importing TensorFlow.
 """
 
@@ -13,12 +13,12 @@ from tf1_course import __version__
 # command -> (module, one-line description). Order is the order of the help text.
 COMMANDS = {
     "data": ("tf1_course.data.cli", "build the SIGNS h5 files from the JPEGs, or fetch the course's"),
-    "train": ("tf1_course.train", "train the 3-layer SIGNS classifier (course defaults)"),
-    "evaluate": ("tf1_course.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
-    "predict": ("tf1_course.predict", "predict the sign in your own photos"),
-    "basics": ("tf1_course.basics", "the course's first TensorFlow examples, with the course's numbers"),
-    "tune": ("tf1_course.tune", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
-    "reproduce": ("tf1_course.reproduce", "run the course end to end; REPORT.md of every number it prints, ours beside"),
+    "train": ("tf1_course.signs.train", "train the 3-layer SIGNS classifier (course defaults)"),
+    "evaluate": ("tf1_course.signs.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
+    "predict": ("tf1_course.signs.predict", "predict the sign in your own photos"),
+    "basics": ("tf1_course.labs.basics", "the course's first TensorFlow examples, with the course's numbers"),
+    "tune": ("tf1_course.tuning.cli", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
+    "reproduce": ("tf1_course.reproduce.cli", "run the course end to end; REPORT.md of every number it prints, ours beside"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization, batchnorm) on NumPy and TF1"),
 }
 

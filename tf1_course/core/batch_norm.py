@@ -35,7 +35,7 @@ and 0.9, the course's usual beta of an exponentially weighted average.
 
 from collections import namedtuple
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 
 EPSILON = 1e-8
 MOMENTUM = 0.9

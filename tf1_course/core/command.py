@@ -11,8 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from tf1_course.errors import UsageError
-from tf1_course.fileio import write_failure
+from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import write_failure
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,

@@ -4,7 +4,7 @@ TensorFlow 1.15 does not install on Python >= 3.8, so the course's graphs run on
 through ``tf.compat.v1`` with v2 behaviour (eager execution, resource variables, v2 control flow)
 disabled here, once, before any graph is built. Every other module does::
 
-    from tf1_course.compat import tf     # tf is tf.compat.v1
+    from tf1_course.core.compat import tf     # tf is tf.compat.v1
 
 and uses only graph APIs from it: placeholders, get_variable, tf.train optimizers, Sessions.
 """

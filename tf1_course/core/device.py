@@ -12,14 +12,14 @@ summation order).
 import os
 import platform
 
-from tf1_course.errors import UsageError
+from tf1_course.core.errors import UsageError
 
 DEVICES = ("auto", "cpu", "gpu")
 
 
 def gpus():
     """Names of the GPUs TensorFlow sees, e.g. ['/physical_device:GPU:0']."""
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     return [d.name for d in tf.config.list_physical_devices("GPU")]
 
@@ -30,7 +30,7 @@ def resolve(device="auto"):
         raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
     found = gpus() if device != "cpu" else []
     if device == "gpu" and not found:
-        from tf1_course.compat import tf
+        from tf1_course.core.compat import tf
 
         if not tf.test.is_built_with_cuda():
             raise UsageError("--device gpu: this TensorFlow is a CPU-only build (in Docker: use the "
@@ -59,7 +59,7 @@ def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1, batch_n
     Training (gradients in the same run) and test time (moving averages) never meet it; anything
     else would. Graphs without batch norm keep the remapper (and so the course's numbers).
     """
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     if device not in ("cpu", "gpu"):
         raise ValueError(f"session_config needs resolve()'s answer, 'cpu' or 'gpu', not {device!r}")
@@ -80,7 +80,7 @@ def session_config(device="cpu", intra_op_threads=1, inter_op_threads=1, batch_n
 
 def describe(device):
     """One log line: what TensorFlow sees and where the model runs."""
-    from tf1_course.compat import TF_VERSION
+    from tf1_course.core.compat import TF_VERSION
 
     found = gpus()
     seen = ", ".join(["CPU"] + [g.replace("/physical_device:", "") for g in found])
@@ -101,7 +101,7 @@ def cpu_name():
 
 def determinism_record(device, intra_op_threads, inter_op_threads):
     """What, besides the flags, decides a run's bits: recorded in metrics.json (README, Determinism)."""
-    from tf1_course.compat import TF_VERSION
+    from tf1_course.core.compat import TF_VERSION
 
     return {"device": device, "cpu": cpu_name(), "tensorflow": TF_VERSION,
             "intra_op_threads": intra_op_threads, "inter_op_threads": inter_op_threads,

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tf1_course.errors import DataError, UsageError
+from tf1_course.core.errors import DataError, UsageError
 
 try:
     import fcntl

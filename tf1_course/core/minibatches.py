@@ -35,3 +35,19 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     shuffled_X = X[:, perm]
     shuffled_Y = Y[:, perm].reshape((Y.shape[0], m))
     return [(shuffled_X[:, a:b], shuffled_Y[:, a:b]) for a, b in batch_bounds(m, mini_batch_size)]
+
+
+def course_divisor(m, minibatch_size):
+    """The course's ``num_minibatches = int(m / minibatch_size)``, at least 1."""
+    return max(int(m / minibatch_size), 1)
+
+
+def course_epoch_cost(minibatch_costs, num_minibatches):
+    """The course's running sum ``epoch_cost += minibatch_cost / num_minibatches``, in order.
+
+    ``minibatch_costs``: the float32 costs as ``Session.run`` returns them; the sum is float64.
+    """
+    epoch_cost = 0.0
+    for minibatch_cost in minibatch_costs:
+        epoch_cost += minibatch_cost / num_minibatches
+    return epoch_cost

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from tf1_course.fileio import atomic_path  # noqa: E402
+from tf1_course.core.fileio import atomic_path  # noqa: E402
 
 
 def save_figure(fig, path):

@@ -2,7 +2,7 @@
 
 The course ships train_signs.h5 (1080 images) and test_signs.h5 (120). Here the training file is
 rebuilt from the 64x64 JPEGs: ``train_signs/`` + ``val_signs/`` (864 + 216 = the course's 1080),
-read with :func:`tf1_course.images.load_image` (the same function predict uses), in a fixed seeded
+read with :func:`tf1_course.data.images.load_image` (the same function predict uses), in a fixed seeded
 shuffle. The test set is the course's own ``test_signs.h5``, copied unchanged, when it is given
 (``--test-h5``) or found beside the tree; otherwise it is built from ``test_signs/`` the same way.
 
@@ -27,9 +27,9 @@ import numpy as np
 from tf1_course.data import h5, manifest
 from tf1_course.data.paths import (DEV_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE,
                                    find_tree)
-from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_paths, check_writable, json_text, sha256, write_failure
-from tf1_course.images import load_image
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import atomic_paths, check_writable, json_text, sha256, write_failure
+from tf1_course.data.images import load_image
 
 NAME_RE = re.compile(r"^(\d+)_IMG_.+\.jpe?g$", re.IGNORECASE)  # {label}_IMG_{id}.jpg, spaces allowed
 IMAGE_SUFFIXES = (".jpg", ".jpeg")

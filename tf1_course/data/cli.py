@@ -6,9 +6,9 @@ build, fetch and h5 are imported by the action that needs them: they load NumPy 
 
 import sys
 
-from tf1_course.command import Parser, run_main
+from tf1_course.core.command import Parser, run_main
 from tf1_course.data import manifest, paths
-from tf1_course.errors import DataError
+from tf1_course.core.errors import DataError
 
 
 def build_parser():

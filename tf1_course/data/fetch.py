@@ -34,8 +34,8 @@ from tqdm import tqdm
 
 from tf1_course.data import h5, manifest
 from tf1_course.data.paths import FOOTBALL_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE
-from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_paths, check_writable, json_text, write_failure
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import atomic_paths, check_writable, json_text, write_failure
 
 URL_ENV = "TF1_COURSE_DATA_URL"
 _REPO = "amanchadha/coursera-deep-learning-specialization"

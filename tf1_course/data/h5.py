@@ -24,8 +24,8 @@ import h5py
 import numpy as np
 
 from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE
-from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import atomic_path
 
 Split = namedtuple("Split", ["x", "y", "classes"])  # uint8 [m,64,64,3], int64 [m], int64 [C]
 NUM_CLASSES = 6

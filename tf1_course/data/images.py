@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tf1_course.errors import DataError
-from tf1_course.fileio import atomic_path
+from tf1_course.core.errors import DataError
+from tf1_course.core.fileio import atomic_path
 
 IMAGE_SIZE = 64  # SIGNS images are 64x64x3
 MAX_PIXELS = 100_000_000  # refuse larger images (a 200 MP phone photo passes; a decompression bomb not)

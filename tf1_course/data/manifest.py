@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tf1_course.data.paths import (DEV_FILE, FOOTBALL_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE,
                                    TRAIN_MINUS_DEV_FILE)
-from tf1_course.fileio import read_json, sha256
+from tf1_course.core.fileio import read_json, sha256
 
 CourseFile = namedtuple("CourseFile", ["sha256", "size"])
 # The digests and sizes of the files the course ships (the same bytes in every copy of the course).

@@ -19,7 +19,7 @@ first, where ``tf1-course data fetch`` puts it, then in the shared folders (:fun
 import os
 from pathlib import Path
 
-from tf1_course.errors import DataError
+from tf1_course.core.errors import DataError
 
 DATA_DIR_ENV = "TF1_COURSE_DATA_DIR"
 SIGNS_SRC_ENV = "TF1_COURSE_SIGNS_DIR"

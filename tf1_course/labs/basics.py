@@ -7,7 +7,7 @@ numbers the course prints. ``config`` is an optional ``tf.ConfigProto`` for thos
     tf1-course basics           # all examples, a heading each
     tf1-course basics sigmoid   # one of them (names: tf1-course basics --help)
 
-TensorFlow is imported inside the functions (through :mod:`tf1_course.compat`), so ``--help``
+TensorFlow is imported inside the functions (through :mod:`tf1_course.core.compat`), so ``--help``
 does not pay for it.
 """
 
@@ -16,17 +16,17 @@ from collections import namedtuple
 
 import numpy as np
 
-from tf1_course import device as devices
-from tf1_course.device import DEVICES
+from tf1_course.core import device as devices
+from tf1_course.core.device import DEVICES
 
-from tf1_course.command import Parser, run_main
-from tf1_course.errors import UsageError
+from tf1_course.core.command import Parser, run_main
+from tf1_course.core.errors import UsageError
 
 QUADRATIC = [[1.0], [-10.0], [25.0]]  # J(w) = w^2 - 10w + 25 = (w - 5)^2, minimum at w = 5
 
 
 def _tf():
-    from tf1_course.compat import tf
+    from tf1_course.core.compat import tf
 
     return tf
 

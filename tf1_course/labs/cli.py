@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tf1_course import device as devices
-from tf1_course.command import Parser, positive_int, run_main
-from tf1_course.errors import UsageError
+from tf1_course.core import device as devices
+from tf1_course.core.command import Parser, positive_int, run_main
+from tf1_course.core.errors import UsageError
 
 LABS = {
     "init": "tf1_course.labs.lab_init",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.data import paths
-from tf1_course.errors import DataError
+from tf1_course.core.errors import DataError
 
 Data2D = namedtuple("Data2D", ["X_train", "Y_train", "X_test", "Y_test"])  # test may be None
 

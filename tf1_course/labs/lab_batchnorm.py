@@ -6,7 +6,7 @@ batch norm before each hidden ReLU, at learning rates 1e-4, 1e-3 and 1e-2, for 1
 (``--epochs``): the cost per epoch and the train/test accuracies, side by side.
 
 - TF engine (``tf_engine/signs.py``): each variant is a normal run directory (``RUN_DIR/VARIANT``)
-  trained by ``tf1_course.training``, the same code as ``tf1-course train --batch-norm``; float32.
+  trained by ``tf1_course.signs.training``, the same code as ``tf1-course train --batch-norm``; float32.
 - NumPy engine (``np_engine/signs.py``): the same model written out in float64, from the TF
   model's initial weights, on the same mini-batches, with TF's Adam. Nothing is written but
   metrics.json and the comparison PNG.
@@ -20,7 +20,7 @@ part (docs/labs.md, "Batch norm on the SIGNS model").
 
 import time
 
-from tf1_course.fileio import jsonable, write_json
+from tf1_course.core.fileio import jsonable, write_json
 
 NAME = "batchnorm"
 LEARNING_RATES = (1e-4, 1e-3, 1e-2)
@@ -41,8 +41,8 @@ def variant_names():
 
 
 def config(learning_rate, batch_norm, epochs):
-    """The training.TrainConfig of a variant: the course's model, this rate, batch norm or not."""
-    from tf1_course.training import resolve_config
+    """The settings.TrainConfig of a variant: the course's model, this rate, batch norm or not."""
+    from tf1_course.signs.settings import resolve_config
 
     return resolve_config({"learning_rate": learning_rate, "batch_norm": batch_norm, "num_epochs": epochs,
                            "print_every": epochs + 1, "save_every": epochs})
@@ -53,7 +53,7 @@ def load_data(data_dir=None):
     from tf1_course.data import h5
     from tf1_course.data.paths import data_dir as default_data_dir
     from tf1_course.data.prepare import prepare
-    from tf1_course.training import COURSE_FILES
+    from tf1_course.signs.training import COURSE_FILES
 
     folder = default_data_dir(data_dir)
     return {role: prepare(h5.load_split(folder / name, split)) for role, (name, split) in COURSE_FILES.items()}

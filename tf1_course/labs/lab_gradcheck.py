@@ -9,9 +9,9 @@ and the correct backprop passes (verdict against 2e-7, the course's N-D threshol
 
 from pathlib import Path
 
-from tf1_course import device as devices
-from tf1_course.fileio import write_json
-from tf1_course import course_numbers
+from tf1_course.core import device as devices
+from tf1_course.core.fileio import write_json
+from tf1_course.core import course_numbers
 from tf1_course.labs import course, plots
 from tf1_course.labs.np_engine import gradcheck as gc
 
@@ -58,7 +58,7 @@ def run_numpy(run_dir, out):
 
 
 def run_tf(run_dir, device, out):
-    from tf1_course.compat import tf  # TensorFlow only when the TF engine runs
+    from tf1_course.core.compat import tf  # TensorFlow only when the TF engine runs
     from tf1_course.labs.tf_engine import gradcheck as tgc
 
     X, Y, parameters = gc.gradient_check_n_test_case()

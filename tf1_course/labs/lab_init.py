@@ -4,7 +4,7 @@ make_circles: 300 training points (seed 1), 100 test points (seed 2). Network [2
 learning rate 0.01, 15000 full-batch gradient-descent iterations, a cost line every 1000.
 """
 
-from tf1_course import course_numbers
+from tf1_course.core import course_numbers
 from tf1_course.labs import data2d
 from tf1_course.labs.config import Hyperparameters, Variant
 

@@ -8,7 +8,7 @@ The ``builtin-*`` variants use tf.train's optimizer (TF engine only) and are mea
 course's rule.
 """
 
-from tf1_course import course_numbers
+from tf1_course.core import course_numbers
 from tf1_course.labs import data2d
 from tf1_course.labs.config import Hyperparameters, Variant
 

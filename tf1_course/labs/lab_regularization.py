@@ -5,7 +5,7 @@ randn / sqrt(n_{l-1}) with seed 3, learning rate 0.3, 30000 iterations, a cost l
 ``nn-dropout`` is TensorFlow's own dropout (tf.nn.dropout, keep-prob placeholder), TF engine only.
 """
 
-from tf1_course import course_numbers
+from tf1_course.core import course_numbers
 from tf1_course.labs import data2d
 from tf1_course.labs.config import Hyperparameters, Variant
 

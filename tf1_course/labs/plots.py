@@ -1,4 +1,4 @@
-"""The labs' figures, saved with tf1_course.plots (Agg backend, atomic PNG writes).
+"""The labs' figures, saved with tf1_course.core.plots (Agg backend, atomic PNG writes).
 
     variant_figure   cost curve + decision boundary of one variant on one engine
     comparison       several cost curves in one plot (the optimization lab's comparison)
@@ -7,7 +7,7 @@
 
 import numpy as np
 
-from tf1_course.plots import plt, save_figure
+from tf1_course.core.plots import plt, save_figure
 
 GRID_STEP = 0.01  # the course's plot_decision_boundary resolution
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from tf1_course.errors import UsageError
-from tf1_course.fileio import jsonable, write_json
+from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import jsonable, write_json
 from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine import train as np_train

@@ -21,9 +21,9 @@ before the first, and always 0 in full-batch runs): as in the course, a decaying
 import time
 from collections import namedtuple
 
-from tf1_course import progress as progress_bar
+from tf1_course.core import progress as progress_bar
 from tf1_course.labs.course import minibatch_seed
-from tf1_course.minibatches import random_mini_batches
+from tf1_course.core.minibatches import random_mini_batches
 
 Curves = namedtuple("Curves", [
     "costs",                 # the cost at every iteration / epoch, before that step's update

@@ -4,7 +4,7 @@ Runs the TF basics, every lab on both engines (with the gradient check), and the
 several data orders and initial seeds (the course's run among them, in parallel on Ray through the
 same runner as ``tune``), then writes ``reports/NAME/REPORT.md``, ``report.json`` and the PNGs:
 for every number the course prints, the course's value, ours, the difference and a verdict
-(:mod:`tf1_course.report`). ``--quick`` runs a reduced version (a smoke test).
+(:mod:`tf1_course.reproduce.report`). ``--quick`` runs a reduced version (a smoke test).
 """
 
 import datetime
@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_course import __version__, course_numbers, device as devices, report
-from tf1_course.command import Parser, run_main
+from tf1_course import __version__
+from tf1_course.core import course_numbers, device as devices
+from tf1_course.reproduce import report
+from tf1_course.core.command import Parser, run_main
 from tf1_course.data import paths
-from tf1_course.errors import DataError, UsageError
-from tf1_course.fileio import folder_lock, jsonable, replace_dir, write_json, write_text
+from tf1_course.core.errors import DataError, UsageError
+from tf1_course.core.fileio import folder_lock, jsonable, replace_dir, write_json, write_text
 
 DEFAULT_OUT = "reports"
 NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
@@ -65,7 +67,7 @@ class Phases:
 # --- TF basics --------------------------------------------------------------------------------
 
 def basics_rows():
-    from tf1_course import basics
+    from tf1_course.labs import basics
 
     config = devices.session_config("cpu")
     c = course_numbers.BASICS
@@ -177,8 +179,8 @@ def signs_data(out, data_dir, src, orders, origin):
 
 def signs_runs(out, data, seeds, epochs, address):
     """Train the course's model on each data order x initial seed, on Ray. Returns {key: metrics}."""
-    from tf1_course.training import COURSE_FILES
-    from tf1_course.trials import Trial, run_trials
+    from tf1_course.signs.training import COURSE_FILES
+    from tf1_course.tuning.trials import Trial, run_trials
 
     trials, labels = [], {}
     for o, (order, folder) in enumerate(data):
@@ -203,7 +205,7 @@ def signs_runs(out, data, seeds, epochs, address):
 
 def run_summary(label, status, metrics):
     """What the report keeps of one SIGNS run (its run directory has the rest)."""
-    from tf1_course.training import collapsed
+    from tf1_course.signs.training import collapsed
 
     costs = metrics.get("costs", [])
     return {**label, "status": status, "collapsed": bool(metrics) and collapsed(metrics),
@@ -230,7 +232,7 @@ def signs_rows(main, course_data):
 
 def spread(runs, out, epochs):
     """The distribution of the runs and where the course's numbers fall. PNG: spread.png."""
-    from tf1_course import plots
+    from tf1_course.core import plots
 
     finished = [r for r in runs.values() if r["status"] == "finished"]
     learned = [r for r in finished if not r["collapsed"]]
@@ -258,7 +260,7 @@ def spread(runs, out, epochs):
 
 
 def signs_phase(out, args, quick, origin):
-    from tf1_course import plots
+    from tf1_course.core import plots
 
     orders, seeds = (QUICK["orders"], QUICK["seeds"]) if quick else (ORDERS, SEEDS)
     epochs = QUICK["signs_epochs"] if quick else 1500
@@ -280,11 +282,11 @@ def signs_phase(out, args, quick, origin):
 # --- the command ------------------------------------------------------------------------------
 
 def meta(args, name, phases, quick, origin):
-    from tf1_course.compat import TF_VERSION
+    from tf1_course.core.compat import TF_VERSION
 
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parents[1], timeout=10).stdout.strip() or "unknown"
+                                cwd=Path(__file__).resolve().parents[2], timeout=10).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
     labels = {"course": "the course's own file (sha256 verified)", "rebuilt-from-jpegs": "rebuilt from the JPEGs",
@@ -318,7 +320,7 @@ def check_inputs(args):
     if args.src:
         paths.find_tree(args.src)
     if args.address:
-        from tf1_course.trials import probe
+        from tf1_course.tuning.trials import probe
 
         probe(args.address)
     return final, root / f".{name}.partial"

@@ -6,19 +6,28 @@ run's newest checkpoint, an open Session. ``predict`` and ``evaluate`` both use 
 """
 
 import contextlib
+from collections import namedtuple
+from pathlib import Path
 
-from tf1_course import device as devices
-from tf1_course.errors import UsageError, reason
-from tf1_course.rundir import RunDir
-from tf1_course.training import model_options, saved_settings
+import numpy as np
+
+from tf1_course.core import device as devices
+from tf1_course.core.errors import DataError, UsageError, reason
+from tf1_course.data.images import MAX_PIXELS, load_image, save_image
+from tf1_course.data.prepare import flatten_and_scale
+from tf1_course.signs.rundir import RunDir
+from tf1_course.signs.settings import model_options, saved_settings
+
+CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
+
 
 
 class TrainedModel:
     """The SIGNS graph (no optimizer) with a run's trained parameters, in an open Session."""
 
     def __init__(self, run_dir, device="auto", log=print):
-        from tf1_course import model
-        from tf1_course.compat import tf
+        from tf1_course.signs import model
+        from tf1_course.core.compat import tf
 
         self.run = RunDir(run_dir)
         self.config = self.run.load_config()
@@ -62,3 +71,36 @@ def open_model(run_dir, device="auto", log=print):
         yield m
     finally:
         m.close()
+
+
+Prediction = namedtuple("Prediction", ["image", "label", "probabilities"])
+
+
+def _unique_png(folder, stem, used):
+    name, k = f"{stem}.png", 1
+    while name in used:
+        k += 1
+        name = f"{stem}-{k}.png"
+    used.add(name)
+    return Path(folder) / name
+
+
+def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, on_error=None):
+    """Predict each path with a TrainedModel. Returns [Prediction]; unreadable files go to ``on_error(message)``."""
+    images, kept, used = [], [], set()
+    for path in paths:
+        try:
+            images.append(load_image(path, resize=resize, max_pixels=max_pixels or MAX_PIXELS))
+            kept.append(str(path))
+        except DataError as e:
+            if on_error is None:
+                raise
+            on_error(str(e))
+            continue
+        if save_dir:
+            save_image(_unique_png(save_dir, Path(path).stem, used), images[-1])
+    if not images:
+        return []
+    probs = model.probabilities(flatten_and_scale(np.stack(images), np.float32))  # [6, k]
+    return [Prediction(p, int(np.argmax(probs[:, j])), probs[:, j].astype(float).tolist())
+            for j, p in enumerate(kept)]

@@ -23,24 +23,9 @@ An engine is made while the graph is built (it may add ops) and then run once pe
     cost = engine.epoch(sess, seed)
 """
 
-from tf1_course import minibatches
+from tf1_course.core import minibatches
+from tf1_course.core.minibatches import course_divisor, course_epoch_cost
 from tf1_course.data.prepare import aligned_empty
-
-
-def course_divisor(m, minibatch_size):
-    """The course's ``num_minibatches = int(m / minibatch_size)``, at least 1."""
-    return max(int(m / minibatch_size), 1)
-
-
-def course_epoch_cost(minibatch_costs, num_minibatches):
-    """The course's running sum ``epoch_cost += minibatch_cost / num_minibatches``, in order.
-
-    ``minibatch_costs``: the float32 costs as ``Session.run`` returns them; the sum is float64.
-    """
-    epoch_cost = 0.0
-    for minibatch_cost in minibatch_costs:
-        epoch_cost += minibatch_cost / num_minibatches
-    return epoch_cost
 
 
 class FeedLoop:
@@ -90,8 +75,8 @@ class FastLoop:
     name = "fast"
 
     def __init__(self, graph, X_train, Y_train, minibatch_size):
-        from tf1_course import model
-        from tf1_course.compat import tf
+        from tf1_course.signs import model
+        from tf1_course.core.compat import tf
 
         self.g = graph
         self.X, self.Y = X_train, Y_train  # float64 [12288, m], [6, m]; loaded by initialize()

@@ -17,8 +17,8 @@ moving averages (non-trainable variables, updated by every training step) at tes
 
 from collections import namedtuple
 
-from tf1_course import batch_norm as bn
-from tf1_course.compat import tf
+from tf1_course.core import batch_norm as bn
+from tf1_course.core.compat import tf
 
 N_X = 64 * 64 * 3  # 12288
 N_Y = 6  # classes 0..5

@@ -1,6 +1,6 @@
 """``tf1-course predict IMAGE [IMAGE ...]``: the trained SIGNS model on your own photos.
 
-Each image is prepared by :func:`tf1_course.images.load_image`, the function that built the
+Each image is prepared by :func:`tf1_course.data.images.load_image`, the function that built the
 training set (EXIF orientation, RGB, square, 64x64, then scaled to [0, 1]), and fed to the graph
 restored from the run's checkpoint. A photo unlike SIGNS (a thumbs-up) still gets one of the six
 classes, so a low top probability is called out. A bad file is one line on stderr; the other
@@ -9,55 +9,16 @@ images are still predicted and the exit code is 2.
 
 import json
 import sys
-from collections import namedtuple
-from pathlib import Path
 
-import numpy as np
+from tf1_course.core.command import Parser, positive_int, probability, run_main
+from tf1_course.core.device import DEVICES
+from tf1_course.data.images import MAX_PIXELS, RESIZE_MODES
+from tf1_course.signs.inference import CLASS_NAMES, open_model, predict_images
+from tf1_course.signs.rundir import DEFAULT_RUN_DIR
 
-from tf1_course.command import Parser, positive_int, probability, run_main
-from tf1_course.data.prepare import flatten_and_scale
-from tf1_course.device import DEVICES
-from tf1_course.errors import DataError
-from tf1_course.images import MAX_PIXELS, RESIZE_MODES, load_image, save_image
-from tf1_course.inference import open_model
-from tf1_course.rundir import DEFAULT_RUN_DIR
-
-CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
 LOW_CONFIDENCE = 0.5
 OUT_OF_CLASS_NOTE = ("note: the model knows only the six SIGNS hand signs (0 to 5 fingers); any photo "
                      "gets one of them, even with a high probability (the course's thumbs-up gets 3)")
-
-Prediction = namedtuple("Prediction", ["image", "label", "probabilities"])
-
-
-def _unique_png(folder, stem, used):
-    name, k = f"{stem}.png", 1
-    while name in used:
-        k += 1
-        name = f"{stem}-{k}.png"
-    used.add(name)
-    return Path(folder) / name
-
-
-def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, on_error=None):
-    """Predict each path with a TrainedModel. Returns [Prediction]; unreadable files go to ``on_error(message)``."""
-    images, kept, used = [], [], set()
-    for path in paths:
-        try:
-            images.append(load_image(path, resize=resize, max_pixels=max_pixels or MAX_PIXELS))
-            kept.append(str(path))
-        except DataError as e:
-            if on_error is None:
-                raise
-            on_error(str(e))
-            continue
-        if save_dir:
-            save_image(_unique_png(save_dir, Path(path).stem, used), images[-1])
-    if not images:
-        return []
-    probs = model.probabilities(flatten_and_scale(np.stack(images), np.float32))  # [6, k]
-    return [Prediction(p, int(np.argmax(probs[:, j])), probs[:, j].astype(float).tolist())
-            for j, p in enumerate(kept)]
 
 
 def format_prediction(p, threshold=LOW_CONFIDENCE):

@@ -24,8 +24,8 @@ from collections import namedtuple
 from pathlib import Path
 
 from tf1_course.data import paths
-from tf1_course.errors import UsageError, reason
-from tf1_course.fileio import LOCK_NAME, folder_lock, read_json, sha256, write_json
+from tf1_course.core.errors import UsageError, reason
+from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, sha256, write_json
 
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
@@ -141,7 +141,7 @@ class RunDir:
         previous complete checkpoint stays the one a --resume uses. Older ones beyond
         KEEP_CHECKPOINTS, and leftovers of interrupted saves, are removed.
         """
-        from tf1_course.compat import tf
+        from tf1_course.core.compat import tf
 
         self.checkpoints.mkdir(parents=True, exist_ok=True)
         prefix = self.checkpoints / f"{self.CKPT_NAME}-{epoch}"

@@ -1,23 +1,24 @@
 """``tf1-course train``: the course's SIGNS model, trained in TF1 graph mode.
 
 Course defaults: Adam with learning rate 1e-4, 1500 epochs, mini-batches of 32, graph seed 1.
-Everything goes to a run directory (see :mod:`tf1_course.rundir`). Ctrl-C finishes the current
+Everything goes to a run directory (see :mod:`tf1_course.signs.rundir`). Ctrl-C finishes the current
 epoch, saves a checkpoint and exits (code 130); ``--resume`` continues from it and gives the same
 numbers as an uninterrupted run. ``--loop fast`` (the default) and ``--loop feed`` (the course's
-own loop) compute the same numbers (see :mod:`tf1_course.loops`). The steps themselves are in
-:mod:`tf1_course.training`.
+own loop) compute the same numbers (see :mod:`tf1_course.signs.loops`). The steps themselves are in
+:mod:`tf1_course.signs.training`.
 """
 
 import argparse
 import dataclasses
 import sys
 
-from tf1_course.command import Parser, run_main
-from tf1_course.device import DEVICES
-from tf1_course.errors import UsageError
-from tf1_course.loops import ENGINES
-from tf1_course.rundir import DEFAULT_RUN_DIR
-from tf1_course.training import TrainConfig, train
+from tf1_course.core.command import Parser, run_main
+from tf1_course.core.device import DEVICES
+from tf1_course.core.errors import UsageError
+from tf1_course.signs.loops import ENGINES
+from tf1_course.signs.rundir import DEFAULT_RUN_DIR
+from tf1_course.signs.training import train
+from tf1_course.signs.settings import TrainConfig
 
 EXIT_CODES = {"finished": 0, "stopped": 0, "interrupted": 130}
 

@@ -2,11 +2,11 @@
 
 Random search (not a grid) over a space of learning rate (log scale), Adam's beta1 (1 - beta1 on
 a log scale), mini-batch size (powers of two), hidden layer sizes, L2 and dropout
-(:mod:`tf1_course.search_space`); coarse to fine with ``--refine STUDY``. Every trial trains the
+(:mod:`tf1_course.tuning.search_space`); coarse to fine with ``--refine STUDY``. Every trial trains the
 SIGNS model exactly as ``tf1-course train`` does, on the 864 training photos, and is judged on the
 216 dev photos; the test set is used once, for the best configuration. Trials run on Ray
-(:mod:`tf1_course.trials`): a local instance by default, one trial per core; ``--address`` for a
-cluster. Everything goes to a study folder (:mod:`tf1_course.study`); Ctrl-C keeps the finished
+(:mod:`tf1_course.tuning.trials`): a local instance by default, one trial per core; ``--address`` for a
+cluster. Everything goes to a study folder (:mod:`tf1_course.tuning.study`); Ctrl-C keeps the finished
 trials and the same command resumes the study.
 """
 
@@ -16,12 +16,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from tf1_course import __version__, search_space, study as studies
-from tf1_course.command import Parser, non_negative_int, positive_int, run_main
+from tf1_course import __version__
+from tf1_course.tuning import search_space, study as studies
+from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
-from tf1_course.errors import UsageError
-from tf1_course.fileio import read_json, replace_dir, sha256, write_json
-from tf1_course.rundir import RunDir, data_record
+from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import read_json, replace_dir, sha256, write_json
+from tf1_course.signs.rundir import RunDir, data_record
 
 DEFAULT_STUDY = "runs/tune"
 DEFAULT_TRIALS = 16
@@ -120,7 +121,7 @@ def check_flags(args):
     if args.grace_epochs is not None and not args.asha:
         raise UsageError("--grace-epochs only applies with --asha")
     if args.address:
-        from tf1_course.trials import probe
+        from tf1_course.tuning.trials import probe
 
         probe(args.address)  # before anything is written
 
@@ -153,7 +154,7 @@ def trial_flags(values, epochs):
 
 def check_trials(configurations, epochs):
     """Every sampled configuration must be one `tf1-course train` accepts (the same checks)."""
-    from tf1_course.training import resolve_config
+    from tf1_course.signs.settings import resolve_config
 
     for k, values in enumerate(configurations):
         try:
@@ -171,7 +172,7 @@ def run(args):
 
 
 def run_study(args, study, asked, space, folder):
-    from tf1_course import trials as engine
+    from tf1_course.tuning import trials as engine
 
     saved = study.open(asked)
     if args.trials < saved["trials"]:
@@ -236,7 +237,7 @@ def _short(values):
 def finalize(study, results, folder):
     """The best finished trial, copied to STUDY/best and scored once on the test set. Returns its
     summary (best.json). Done once per best trial: a resumed study with the same best keeps it."""
-    from tf1_course.evaluate import evaluate
+    from tf1_course.signs.evaluation import evaluate
 
     finished = [r for r in studies.ranked(results) if r["status"] == "finished"]
     if not finished:

@@ -20,7 +20,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from tf1_course.errors import UsageError
+from tf1_course.core.errors import UsageError
 
 KINDS = ("log", "one-minus-log", "uniform", "pow2", "choice", "fixed")
 Spec = namedtuple("Spec", ["kind", "low", "high", "values"])  # values: for choice/fixed
@@ -179,7 +179,7 @@ def sample(space, n, seed):
 
 def train_flags(values):
     """A sampled configuration -> TrainConfig flags ({"hidden": (h1, h2), ...})."""
-    from tf1_course.training import TrainConfig
+    from tf1_course.signs.settings import TrainConfig
 
     flags = {k: v for k, v in values.items() if k not in ("hidden1", "hidden2")}
     if "hidden1" in values or "hidden2" in values:

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
-from tf1_course.errors import UsageError
-from tf1_course.fileio import LOCK_NAME, folder_lock, read_json, write_json, write_text
-from tf1_course.rundir import RunDir
-from tf1_course.training import collapsed
+from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, write_json, write_text
+from tf1_course.signs.rundir import RunDir
+from tf1_course.signs.training import collapsed
 
 # A trial trains on the 864 training photos and is judged on the 216 dev photos.
 TUNING_FILES = {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev")}
@@ -194,7 +194,7 @@ def _fmt(value, spec):
 
 def plot(study, results, space):
     """plots/dev_accuracy_vs_NAME.png for each searched hyperparameter, plots/best_curves.png."""
-    from tf1_course import plots
+    from tf1_course.core import plots
 
     marks = {}
     for name, spec in space.items():

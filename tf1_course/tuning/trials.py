@@ -1,6 +1,6 @@
 """Training trials in parallel on Ray: the engine behind ``tune`` and ``reproduce``'s SIGNS runs.
 
-A :class:`Trial` is one ``tf1_course.training.train`` call (its run directory, settings and
+A :class:`Trial` is one ``tf1_course.signs.training.train`` call (its run directory, settings and
 data); :func:`run_trials` runs many of them as Ray Tune trials, one CPU and one TensorFlow thread
 each, and tells the caller about every epoch and every finished trial. Each trial is exactly the
 training ``tf1-course train`` does (the same function), so it gives the same numbers.
@@ -21,7 +21,7 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-from tf1_course.errors import UsageError
+from tf1_course.core.errors import UsageError
 
 Trial = namedtuple("Trial", ["key", "run_dir", "flags", "data_dir", "files"])
 # report_epochs: per-epoch reports to Ray (ASHA needs them); score_epochs: score the data sets other
@@ -33,7 +33,7 @@ ADDRESS_ENV = "RAY_ADDRESS"
 CONNECT_TIMEOUT_S = 10  # how long to wait for a cluster at --address before saying it is not there
 # Set in the driver before a local Ray starts, so its workers inherit them (through runtime_env
 # they would cost Ray its pre-started workers): workers at normal priority (Ray's default nice 15
-# starves them when anything else runs), TensorFlow's per-Session thread pools (tf1_course.compat
+# starves them when anything else runs), TensorFlow's per-Session thread pools (tf1_course.core.compat
 # sets it too), quiet TensorFlow. A cluster's nodes get them from the shell that runs `ray start`.
 WORKER_ENV = {"TF_OVERRIDE_GLOBAL_THREADPOOL": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
               "RAY_worker_niceness": "0", "PYTHONUNBUFFERED": "1"}
@@ -44,8 +44,8 @@ def _train_trial(config, trials, options):
     scheduler needs them (each costs Tune a few ms of bookkeeping), and one at the end."""
     from ray import tune
 
-    from tf1_course.rundir import RunDir
-    from tf1_course.training import train
+    from tf1_course.signs.rundir import RunDir
+    from tf1_course.signs.training import train
 
     trial = trials[config["key"]]
     last = {"dev_accuracy": 0.0}  # a scheduler wants its metric in every report, the final one too
@@ -138,7 +138,7 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     import ray
     from ray import tune
 
-    from tf1_course.training import CtrlC
+    from tf1_course.signs.training import CtrlC
 
     if not trials:
         return {}
@@ -266,8 +266,8 @@ def _make_collector_class():
 
 
 def _read_metrics(run_dir):
-    from tf1_course.fileio import read_json
-    from tf1_course.rundir import RunDir
+    from tf1_course.core.fileio import read_json
+    from tf1_course.signs.rundir import RunDir
 
     try:
         return read_json(RunDir(run_dir).metrics)

@@ -37,12 +37,12 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from tf1_course import minibatches
+from tf1_course.core import minibatches
 from tf1_course.labs import course
 from tf1_course.labs.np_engine import batchnorm, gradcheck, network
 from tf1_course.labs.np_engine.optimizers import update_parameters_with_tf_adam
 from tf1_course.labs.results import Result
-from tf1_course.loops import course_divisor, course_epoch_cost
+from tf1_course.core.minibatches import course_divisor, course_epoch_cost
 
 
 def has_batch_norm(parameters):
@@ -161,7 +161,7 @@ def gradient_check(X, Y, parameters, epsilon=course.EPSILON):
 def model(data, initial_parameters, cfg, progress=True, name="", dtype=np.float64):
     """Train as the TF run of ``cfg`` does, from ``initial_parameters``. Returns a results.Result.
 
-    data: {"train": (X [n_x, m], Y [n_y, m]), "test": (X, Y)}; cfg: a training.TrainConfig
+    data: {"train": (X [n_x, m], Y [n_y, m]), "test": (X, Y)}; cfg: a settings.TrainConfig
     (learning_rate, num_epochs, minibatch_size, minibatch_seed, beta1; Adam's beta2 0.999 and
     epsilon 1e-8 are tf.train's defaults, as in the TF model). Everything is computed in ``dtype``:
     float64, the reference the TF engine's float32 is held to (float32 here was measured 1.3-3.8x

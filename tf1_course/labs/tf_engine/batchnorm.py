@@ -1,6 +1,6 @@
 """Batch normalization in the graph, mirroring np_engine.batchnorm: the same network, float64.
 
-The layer is ``tf1_course.batch_norm`` (package level, so the SIGNS model uses the same builder);
+The layer is ``tf1_course.core.batch_norm`` (package level, so the SIGNS model uses the same builder);
 this module builds the labs' network with it, LINEAR -> BATCHNORM -> RELU on each hidden layer
 (no hidden bias) and LINEAR -> SIGMOID at the output, starting from the NumPy engine's arrays
 (np_engine.batchnorm.initialize_parameters or any {"W1", "gamma1", "beta1", ..., "WL", "bL"}),
@@ -14,8 +14,8 @@ with the course's epsilon and momentum (labs/course.py). Graph builders only, no
 
 from collections import namedtuple
 
-from tf1_course import batch_norm as bn
-from tf1_course.compat import tf
+from tf1_course.core import batch_norm as bn
+from tf1_course.core.compat import tf
 from tf1_course.labs import course
 from tf1_course.labs.tf_engine import network, optimizers
 

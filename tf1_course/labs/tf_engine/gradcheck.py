@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 from tf1_course.labs.course import EPSILON, parameter_layout, relative_difference
 from tf1_course.labs.tf_engine import network
 

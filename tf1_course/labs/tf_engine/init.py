@@ -4,7 +4,7 @@ Drawing the weights in NumPy (``np_engine.init``, seed 3) and loading them into 
 lets the two engines check each other: same weights in, same costs out.
 """
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 
 
 def create_parameters(initial):

@@ -10,7 +10,7 @@ inf when a saturated sigmoid is wrong); ``training_loss`` is TF's numerically st
 is exactly the course's dZ = AL - Y and never nan. Backpropagation is ``tf.gradients`` of it.
 """
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 
 
 def create_placeholders(n_x, n_y=1):

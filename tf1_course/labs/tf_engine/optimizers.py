@@ -16,7 +16,7 @@ Both return a train op that waits for every gradient and every fetched cost: the
 are TF1 reference variables, whose reads are not ordered against assigns unless we say so.
 """
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 from tf1_course.labs.config import TFOptions
 
 

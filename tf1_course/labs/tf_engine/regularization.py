@@ -5,7 +5,7 @@ numbers are the course's); ``nn_dropout`` is idiomatic TF, ``tf.nn.dropout`` wit
 placeholder that defaults to 1.0, so evaluation runs without dropout unless told otherwise.
 """
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 
 
 def l2_cost(parameters, lambd, m):

@@ -10,7 +10,7 @@ The rate is a tensor of ``epoch_num``, a float64 scalar the loop feeds: as in th
     inverse-sqrt   k / sqrt(epoch_num + 1) * alpha0   (tf.train has no k/sqrt(t) schedule)
 """
 
-from tf1_course.compat import tf
+from tf1_course.core.compat import tf
 from tf1_course.labs.course import TIME_INTERVAL
 
 

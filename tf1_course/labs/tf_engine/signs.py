@@ -1,7 +1,7 @@
 """The SIGNS classifier on the TF engine, with or without batch norm: lab batchnorm's TF engine.
 
 Not a second TF model: the package's own (``tf1_course/model.py``, float32), trained by
-``tf1_course.training`` exactly as ``tf1-course train --batch-norm`` trains it. This module adds
+``tf1_course.signs.training`` exactly as ``tf1-course train --batch-norm`` trains it. This module adds
 what the comparison with ``np_engine/signs.py`` needs:
 
     initial_parameters(cfg, device) -> {"W1": float32 [25, 12288], ..., "b3": [6, 1]}
@@ -22,8 +22,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from tf1_course import device as devices
-from tf1_course.compat import tf
+from tf1_course.core import device as devices
+from tf1_course.core.compat import tf
 from tf1_course.labs.results import Result
 from tf1_course.labs.tf_engine import optimizers
 
@@ -41,10 +41,10 @@ SignsCheckGraph = namedtuple("SignsCheckGraph", [
 
 
 def initial_parameters(cfg, device="cpu"):
-    """The SIGNS model's initial {"W1": ..., "b3": ...} (float32 arrays) for a training.TrainConfig:
+    """The SIGNS model's initial {"W1": ..., "b3": ...} (float32 arrays) for a settings.TrainConfig:
     ``model.build_graph`` as training builds it, its initializer run once in a new graph."""
-    from tf1_course import model
-    from tf1_course.training import model_options
+    from tf1_course.signs import model
+    from tf1_course.signs.settings import model_options
 
     graph = tf.Graph()
     with graph.as_default():
@@ -68,7 +68,7 @@ def build_graph(initial, moving=None, learning_rate=None, beta1=0.9, dtype=tf.fl
     hyperparameters are ``dtype`` tensors: TF1 would make Python floats float32 (0.9 ->
     0.8999999762) and cast them to the float64 variables.
     """
-    from tf1_course import model
+    from tf1_course.signs import model
 
     L = sum(k.startswith("W") for k in initial)
     n_x, n_y = initial["W1"].shape[1], initial[f"W{L}"].shape[0]
@@ -110,11 +110,11 @@ def session_config():
 
 
 def model(run_dir, cfg, data_dir=None, device="cpu", progress=True):
-    """Train the SIGNS model with a training.TrainConfig in ``run_dir`` (overwritten). Returns a
+    """Train the SIGNS model with a settings.TrainConfig in ``run_dir`` (overwritten). Returns a
     results.Result; ``parameters`` are the run's parameters.npz (with batch norm's moving averages)."""
     import dataclasses
 
-    from tf1_course.training import train
+    from tf1_course.signs.training import train
 
     result = train(run_dir, dataclasses.asdict(cfg), data_dir, device, overwrite=True, echo=False,
                    show_progress=progress)

@@ -15,8 +15,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from tf1_course import device as devices
-from tf1_course.compat import tf
+from tf1_course.core import device as devices
+from tf1_course.core.compat import tf
 from tf1_course.labs import training_loop
 from tf1_course.labs.config import TFOptions
 from tf1_course.labs.course import dropout_masks

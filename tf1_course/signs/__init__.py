@@ -1,0 +1,13 @@
+"""The course's TensorFlow model: the 3-layer SIGNS hand-sign classifier and its runs.
+
+- :mod:`.settings`   ``TrainConfig``: a run's hyperparameters, checked, resumed, saved
+- :mod:`.model`      the graph (placeholders, parameters, forward, cost, Adam); runs nothing
+- :mod:`.loops`      how one epoch of mini-batches is fed (the course's loop, the fast loop)
+- :mod:`.rundir`     the run folder and every name in it
+- :mod:`.training`   training in named steps (prepare, build, restore or init, epochs, finish)
+- :mod:`.inference`  a trained run restored: probabilities for photos
+- :mod:`.train`, :mod:`.evaluate`, :mod:`.predict`   the commands
+
+May import :mod:`tf1_course.core` and :mod:`tf1_course.data`; never the labs, tuning or the
+reproduction (they build on it).
+"""
