@@ -1,17 +1,18 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    venv + install + build the dataset + train (course defaults) + evaluate + predict
+#               (the data ships with the project: tf1_course/data/bundled; IMAGE=photo.jpg predicts yours)
 #   make test   venv + install (with the test tools) + the test suite, in a random order
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 RUN_DIR ?= runs/signs
-IMAGE  ?= ../shared/images/thumbs_up.jpg
+IMAGE  ?=
 PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 # test order: random, seeded; the seed is printed at the end (replay a failure: make test SEED=N)
 SEED   ?=
 PYTEST_ARGS ?= -q -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 
-.PHONY: install install-dev data run test reproduce docker-smoke clean
+.PHONY: install install-dev data run test wheel-check reproduce docker-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +39,7 @@ run: data
 	@if [ -f "$(RUN_DIR)/config.json" ]; then $(BIN)/tf1-course train --run-dir $(RUN_DIR) --resume; \
 	else $(BIN)/tf1-course train --run-dir $(RUN_DIR); fi
 	$(BIN)/tf1-course evaluate --run-dir $(RUN_DIR)
-	@if [ -f "$(IMAGE)" ]; then $(BIN)/tf1-course predict --run-dir $(RUN_DIR) "$(IMAGE)"; \
-	else echo "no $(IMAGE): predict on your own photo with: $(BIN)/tf1-course predict PHOTO.jpg"; fi
+	$(BIN)/tf1-course predict --run-dir $(RUN_DIR) $(IMAGE)
 
 # Every number the course prints beside ours: reports/DATE/REPORT.md (REPRODUCE_ARGS=--quick: a smoke test)
 reproduce: data
@@ -47,6 +47,11 @@ reproduce: data
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The wheel outside the checkout: sdist + wheel built, installed into a fresh venv in an empty
+# folder, then data build, train --epochs 3 and predict there with no network (CI runs it too).
+wheel-check: install-dev
+	PYTHON=$(abspath $(BIN))/python scripts/wheel_check.sh
 
 # The Docker image built and run for real with docker or podman (scripts/docker_smoke.sh: build,
 # data build, train, docker stop + resume, evaluate, predict, then the run on the host). Not part of

@@ -143,17 +143,15 @@ def run_ray_driver(args):
     makes, so that the three phases can be timed; they go to ``OUT/ray_phases.json``.
     """
     from tf1_course.core.fileio import write_json
-    from tf1_course.tuning.trials import connect, prepare_environment, run_trials
+    from tf1_course.tuning.trials import connect, disconnect, prepare_environment, run_trials
 
     address = prepare_environment(args.worker.partition("@")[2] or None)
     t0 = time.perf_counter()
     connect(address)
-    import ray
-
     t1 = time.perf_counter()
     run_trials(trials(args.epochs, args.out, args.data_dir), address=address, storage=Path(args.out) / "ray")
     t2 = time.perf_counter()
-    ray.shutdown()
+    disconnect()
     t3 = time.perf_counter()
     write_json(Path(args.out) / "ray_phases.json", {"start": round(t1 - t0, 2), "trials": round(t2 - t1, 2),
                                                    "stop": round(t3 - t2, 2)})

@@ -8,7 +8,12 @@
 #
 # One line per step, `ok   <step> (<seconds>s)` or `FAIL <step>: <reason>`; the first failure ends
 # the run with exit code 1 (--keep-going: run every step, exit 1 at the end if any failed).
-# Steps, for each user mode (host: `--user UID:GID`, your ids by default; image: no --user, the
+# First, with no mount at all (the data is built into the image from the bundled files):
+#   train              --epochs 5, no mount: the data in the image, the run in an anonymous volume
+#   train, kept        --epochs 5 into a named runs volume
+#   predict            only that volume mounted: the photo bundled with the package
+#   evaluate           only that volume mounted: the data in the image
+# Then, for each user mode (host: `--user UID:GID`, your ids by default; image: no --user, the
 # image's uid 1000):
 #   data build         a read-only mount of the SIGNS tree -> the mounted datasets folder
 #   (image mode) data build into a root-owned / non-writable folder: fails with one clear line
@@ -25,12 +30,12 @@
 #
 # The engine: --engine, else docker if `docker info` answers, else podman.
 # Environment (all optional):
-#   SIGNS_DIR         SIGNS tree to build from (default ../shared/datasets/signs beside the checkout)
-#   PHOTO             photo to predict (default ../shared/images/thumbs_up.jpg)
+#   SIGNS_DIR         SIGNS tree to build from (default: the checkout's tf1_course/data/bundled/signs)
+#   PHOTO             photo to predict (default: the checkout's bundled thumbs_up.jpg)
 #   HOST_TF1_COURSE   the host's tf1-course (default .venv/bin/tf1-course, else the one on PATH)
 #   SMOKE_BUILD_FLAGS extra flags for `build`, SMOKE_RUN_FLAGS extra flags for `run` (split on
 #                     spaces). Unset: auto-detected. For podman on a machine with the stand-in
-#                     TensorFlow images of ../shared/tools/standin-tf-image.sh (its pip.conf in
+#                     TensorFlow images of the stand-in script, standin-tf-image.sh (its pip.conf in
 #                     $STANDIN_DIR, default /tmp/standin): build gets
 #                       --runtime runc --network host --pull=never
 #                       -v /etc/ssl/certs/ca-certificates.crt:/host-ca.crt:ro -v $STANDIN_DIR/pip.conf:/etc/pip.conf:ro
@@ -65,8 +70,8 @@ bad() { echo "docker_smoke.sh: $*" >&2; exit 2; }
 if [ "$user" != "$(id -u):$(id -g)" ] && [ "$(id -u)" != 0 ]; then
   bad "--user $user: only root can give the folders to another user"
 fi
-SIGNS_DIR=${SIGNS_DIR:-$ROOT/../shared/datasets/signs}
-PHOTO=${PHOTO:-$ROOT/../shared/images/thumbs_up.jpg}
+SIGNS_DIR=${SIGNS_DIR:-$ROOT/tf1_course/data/bundled/signs}
+PHOTO=${PHOTO:-$ROOT/tf1_course/data/bundled/images/thumbs_up.jpg}
 IMAGE=tf1-course:$device
 
 # --- output: one line per step ----------------------------------------------------------------
@@ -88,11 +93,12 @@ last_line() { cat "$@" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tf1-smoke.XXXXXX")
 logs=$tmp/logs
 mkdir -p "$logs"
-containers=() build_flags=() run_flags=()
+containers=() volumes=() build_flags=() run_flags=()
 cleanup() {
   local c
   [ -n "$engine" ] || { rm -rf "$tmp"; return; }
   for c in "${containers[@]}"; do "$engine" rm -f "$c" >/dev/null 2>&1; done
+  for c in "${volumes[@]}"; do "$engine" volume rm -f "$c" >/dev/null 2>&1; done
   if $keep; then
     echo "kept $tmp (step logs in $tmp/logs)"
   elif ! rm -rf "$tmp" 2>/dev/null; then
@@ -287,6 +293,35 @@ flow() {  # flow host|image
   fi
 }
 
+# --- no mount at all: what a new user types first ---------------------------------------------
+zero_mount() {
+  local vol=tf1-smoke-$$-runs
+  user_flag=() mounts=()
+  volumes+=("$vol")
+  begin "[no mount] train --epochs 5 (the data in the image)" zero-train
+  if tf1 zero-train "$IMAGE" train --epochs 5 "${device_arg[@]}"; then
+    if grep -q '^Cost after epoch 0: ' "$log" && grep -q '^Test Accuracy: ' "$log"; then ok
+    else fail "exit 0 but no cost line and test accuracy: $(last_line "$log")"; fi
+  else fail "$(reason $?)"; fi
+
+  begin "[named volume $vol] train --epochs 5 (the run kept)" zero-keep
+  if tf1 zero-keep -v "$vol:/app/runs" "$IMAGE" train --epochs 5 "${device_arg[@]}"; then ok
+  else fail "$(reason $?)"; fi
+
+  begin "[named volume] predict, no photo given: the bundled one" zero-predict
+  if tf1 zero-predict -v "$vol:/app/runs" "$IMAGE" predict "${device_arg[@]}"; then
+    if grep -q 'thumbs_up.jpg: sign [0-5]' "$log"; then ok
+    else fail "exit 0 but no prediction of the bundled photo: $(last_line "$log")"; fi
+  else fail "$(reason $?)"; fi
+
+  begin "[named volume] evaluate (the run's data is the image's)" zero-evaluate
+  if tf1 zero-evaluate -v "$vol:/app/runs" "$IMAGE" evaluate "${device_arg[@]}"; then
+    if grep -q '^Test Accuracy: ' "$log"; then ok
+    else fail "exit 0 but no test accuracy: $(last_line "$log")"; fi
+  else fail "$(reason $?)"; fi
+}
+
+zero_mount
 case $user_mode in
   both) flow host; flow image ;;
   *) flow "$user_mode" ;;

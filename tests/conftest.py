@@ -1,4 +1,4 @@
-"""Shared fixtures: small data the tests make themselves, and the real data when it is there."""
+"""Fixtures: small data the tests make themselves, and the real data bundled with the package."""
 
 import ast
 from pathlib import Path
@@ -8,15 +8,13 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
-def shared_path(*parts):
-    """A path under ../shared, or skip the test when CI/the machine does not have it."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
+def bundled_path(relative):
+    """A file or folder of the data bundled with the package, e.g. "signs" or "football/data.mat"."""
+    from tf1_course.data import bundle
+
+    return bundle.path(relative)
 
 
 def sign_image(label, k, size=64):

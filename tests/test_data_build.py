@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import make_signs_tree, sign_image
+from conftest import bundled_path, make_signs_tree, sign_image
 from tf1_course.data import build, h5
 from tf1_course.data.cli import main as data_main
 from tf1_course.core.errors import DataError
@@ -116,21 +116,26 @@ def test_source_search_order(monkeypatch, tmp_path, signs_tree):
     assert paths.find_source() == paths.data_dir() / "signs"
     cands = paths.source_candidates()
     assert cands[0] == tmp_path / "nowhere" and cands[1] == paths.data_dir() / "signs"
-    assert any(str(c).endswith("shared/datasets/signs") for c in cands[2:])
+    assert cands[2:] == [bundled_path("signs")]  # the photos bundled with the package come last
 
 
-def test_build_without_a_source_keeps_an_existing_valid_data_set(monkeypatch, tmp_path, capsys):
+def test_build_without_from_keeps_the_courses_own_training_file(monkeypatch, tmp_path, capsys, signs_tree):
     from conftest import make_h5_pair
-    from tf1_course.data import paths
+    from tf1_course.data import manifest, paths
 
     monkeypatch.setattr(paths, "source_candidates", lambda: [tmp_path / "nowhere"])
     assert data_main(["build", "--out", str(tmp_path / "empty")]) == 2
     assert "no SIGNS source found" in capsys.readouterr().err
-    make_h5_pair(tmp_path / "fetched")
-    before = sha256(tmp_path / "fetched" / "train_signs.h5")
-    assert data_main(["build", "--out", str(tmp_path / "fetched")]) == 0
-    assert "keeping the valid data set" in capsys.readouterr().out
-    assert sha256(tmp_path / "fetched" / "train_signs.h5") == before
+    monkeypatch.undo()
+    fetched = make_h5_pair(tmp_path / "fetched")
+    before = sha256(fetched / "train_signs.h5")
+    # as if `data fetch` had put the course's own train_signs.h5 there
+    monkeypatch.setitem(manifest.COURSE_FILES, "train_signs.h5", manifest.CourseFile(before, None))
+    assert data_main(["build", "--out", str(fetched)]) == 0
+    assert "holds the course's own train_signs.h5 (fetched): keeping it" in capsys.readouterr().out
+    assert sha256(fetched / "train_signs.h5") == before
+    assert data_main(["build", "--out", str(fetched), "--from", str(signs_tree)]) == 0  # asked for
+    assert sha256(fetched / "train_signs.h5") != before
 
 
 def _snapshot(folder):
@@ -303,3 +308,24 @@ def test_a_build_keeps_what_a_fetch_recorded_of_other_files(signs_tree, tmp_path
     assert "data.mat" in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]
     (out / "data.mat").write_bytes(b"changed")  # no longer what was recorded: dropped
     assert "data.mat" not in build.build(signs_tree, out, force=True, log=lambda *_: None)["files"]
+
+
+def test_photos_with_the_same_pixels_are_warned_about(signs_tree, tmp_path):
+    """A copy inside one split counts twice; a test or dev photo equal to a training one is scored
+    as if unseen. The bundled SIGNS photos have both (docs/data.md has the counts)."""
+    train, val, test = (signs_tree / d for d in ("train_signs", "val_signs", "test_signs"))
+    shutil.copy(train / "2_IMG_tr0.jpg", train / "2_IMG_tr0 (1).jpg")  # a copy in train
+    shutil.copy(train / "4_IMG_tr1.jpg", val / "4_IMG_copy.jpg")  # train photo also in dev
+    shutil.copy(train / "5_IMG_tr2.jpg", test / "5_IMG_copy.jpg")  # train photo also in test
+    lines = []
+    build.build(signs_tree, tmp_path / "out", log=lines.append)
+    warnings = [line for line in lines if line.startswith("warning: ")]
+    assert any("train_signs.h5: 2 photo(s) with the same pixels as another in it" in w for w in warnings)
+    assert any("1 photo(s) of test_signs.h5 have the same pixels as one of train_signs.h5, e.g. "
+               "test_signs/5_IMG_copy.jpg = train_signs/5_IMG_tr2.jpg" in w for w in warnings)
+    assert any("1 photo(s) of dev_signs.h5 have the same pixels as one of train_minus_dev_signs.h5" in w
+               for w in warnings)
+    clean = make_signs_tree(tmp_path / "clean")
+    lines = []
+    build.build(clean, tmp_path / "out2", log=lines.append)
+    assert not [line for line in lines if line.startswith("warning")]

@@ -4,19 +4,16 @@ import shutil
 import subprocess
 import sys
 
-from conftest import shared_path
+from conftest import bundled_path
 from tf1_course.data import paths
 
 
-def test_course_file_is_found_in_the_data_dir_before_the_shared_folders(tmp_path, monkeypatch):
+def test_course_file_is_found_in_the_data_dir_before_the_bundled_copy(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(paths.DATA_DIR_ENV, raising=False)
-    shared = tmp_path / "checkout-parent" / "shared" / "datasets"
-    monkeypatch.setattr(paths, "shared_datasets", lambda: [shared])
-    assert paths.find_course_file("data.mat") is None
-    (shared / "football").mkdir(parents=True)
-    (shared / "football" / "data.mat").write_bytes(b"shared")
-    assert paths.find_course_file("data.mat") == shared / "football" / "data.mat"
+    assert paths.find_course_file("data.mat") == bundled_path("football/data.mat")
+    assert paths.find_course_file("test_signs.h5") == bundled_path("signs/test_signs.h5")
+    assert paths.find_course_file("train_signs.h5") is None  # not bundled: built, or fetched
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "data.mat").write_bytes(b"fetched")  # where `data fetch` puts it
     assert paths.find_course_file("data.mat") == paths.data_dir() / "data.mat"
@@ -25,12 +22,22 @@ def test_course_file_is_found_in_the_data_dir_before_the_shared_folders(tmp_path
     assert paths.find_course_file("data.mat", env="SOME_ENV") == tmp_path / "mine.mat"
 
 
+def test_the_bundled_signs_tree_is_the_last_source(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(paths.DATA_DIR_ENV, raising=False)
+    monkeypatch.delenv(paths.SIGNS_SRC_ENV, raising=False)
+    assert paths.find_source() == bundled_path("signs")
+    train_dirs, test_dir, test_h5 = paths.find_tree(paths.find_source())
+    assert [d.name for d in train_dirs] == ["train_signs", "val_signs"] and test_dir.name == "test_signs"
+    assert test_h5 == bundled_path("signs/test_signs.h5")
+
+
 def test_data2d_uses_the_same_search(tmp_path, monkeypatch):
     from tf1_course.labs import data2d
 
     monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(data2d.FOOTBALL_ENV, raising=False)
-    shutil.copy(shared_path("datasets", "football", "data.mat"), tmp_path / "data.mat")
+    shutil.copy(bundled_path("football/data.mat"), tmp_path / "data.mat")
     assert data2d.find_football() == tmp_path / "data.mat"
     assert data2d.load_football().X_train.shape == (2, 211)
 

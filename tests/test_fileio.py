@@ -82,3 +82,28 @@ def test_jsonable_turns_numpy_arrays_and_scalars_into_json():
     value = jsonable({"a": np.array([[1.5, np.inf]], dtype=np.float32), 2: np.int64(3), "n": np.float64("nan")})
     assert value == {"a": [[1.5, "inf"]], "2": 3, "n": "nan"}
     json.dumps(value, allow_nan=False)  # strict JSON: raises on anything left over
+
+
+def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
+    """kill -9 during a write (evaluate's confusion_matrix.png) leaves its .part file; the next
+    atomic write into that folder removes it, and only files of dead processes of this host."""
+    import os
+    import subprocess
+    import sys
+
+    from tf1_course.core import fileio
+
+    code = ("import os, signal; from tf1_course.core.fileio import atomic_path\n"
+            f"with atomic_path({str(tmp_path / 'confusion_matrix.png')!r}) as tmp:\n"
+            "    tmp.write_bytes(b'half a png')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert killed.returncode == -9
+    (left,) = [p.name for p in tmp_path.iterdir()]
+    assert left.startswith(".confusion_matrix.png.") and left.endswith(".part")
+    mine = tmp_path / f".metrics.json.{fileio.HOST}-{os.getpid()}.abc123.part"  # a live writer's
+    other_host = tmp_path / ".metrics.json.0badc0de-4242.abc123.part"  # another host's (a container's)
+    mine.write_text("in progress")
+    other_host.write_text("theirs")
+    fileio.write_json(tmp_path / "evaluation.json", {"ok": True})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["evaluation.json", mine.name, other_host.name])

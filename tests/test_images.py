@@ -93,3 +93,111 @@ def test_errors_name_the_file_and_reason(tmp_path):
         load_image(tmp_path / "full.jpg", max_pixels=10_000)
     with pytest.raises(ImageError, match="is a directory"):
         load_image(tmp_path)
+
+
+# --- every Pillow mode maps to 0..255 RGB (a 16-bit gray PNG is not a white image) --------------
+
+def _png16(path, rgb16):
+    """Write a 16-bit-per-channel RGB PNG (Pillow cannot): rgb16 uint16 [h, w, 3]."""
+    import struct
+    import zlib
+
+    h, w, _ = rgb16.shape
+    raw = b"".join(b"\0" + rgb16[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _photo():
+    """A 64x64 8-bit RGB photo and its 8-bit gray version (the references)."""
+    from conftest import sign_image
+
+    rgb = sign_image(3, 7) + np.arange(64, dtype=np.uint8)[None, :, None] * 2  # ramps: many grey levels
+    gray = np.asarray(Image.fromarray(rgb).convert("L"))
+    return rgb, gray
+
+
+def _as_rgb(gray):
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
+def _write(path, kind, rgb, gray):
+    """The photo in Pillow mode ``kind``; returns what load_image must give (8-bit RGB)."""
+    if kind == "I;16":
+        Image.fromarray(gray.astype(np.uint16) * 257).save(path)
+    elif kind == "16-bit RGB":
+        _png16(path, rgb.astype(np.uint16) * 257)
+        return rgb
+    elif kind == "I 16-bit":
+        Image.fromarray(gray.astype(np.int32) * 257, "I").save(path, format="TIFF")
+    elif kind == "I 8-bit":
+        Image.fromarray(gray).convert("I").save(path, format="TIFF")
+    elif kind == "F 0..1":
+        Image.fromarray(gray.astype(np.float32) / 255, "F").save(path, format="TIFF")
+    elif kind == "F 0..255":
+        Image.fromarray(gray.astype(np.float32), "F").save(path, format="TIFF")
+    elif kind == "CMYK":
+        Image.fromarray(rgb).convert("CMYK").save(path, format="TIFF")
+        return rgb
+    elif kind == "P + transparency":
+        few = (rgb // 64 * 64).astype(np.uint8)  # 64 colours: a palette holds them exactly
+        p = Image.fromarray(few).quantize(colors=256, method=Image.Quantize.MAXCOVERAGE)
+        index = int(np.asarray(p)[0, 0])
+        p.info["transparency"] = index
+        p.save(path, format="PNG", transparency=index)
+        out = np.asarray(p.convert("RGB")).copy()
+        out[np.asarray(p) == index] = 255  # transparent: white
+        return out
+    elif kind in ("LA", "RGBA"):
+        alpha = np.linspace(0, 255, 64).astype(np.uint8)[None, :].repeat(64, 0)
+        base = gray[..., None] if kind == "LA" else rgb
+        Image.fromarray(np.concatenate([base, alpha[..., None]], axis=2), kind).save(path, format="PNG")
+        a = alpha[..., None] / 255.0
+        return np.round(_as_rgb(gray) * a + 255 * (1 - a)) if kind == "LA" else np.round(rgb * a + 255 * (1 - a))
+    else:
+        raise ValueError(kind)
+    return _as_rgb(gray)
+
+
+@pytest.mark.parametrize("kind", ["I;16", "16-bit RGB", "I 16-bit", "I 8-bit", "F 0..1", "F 0..255", "CMYK",
+                                  "P + transparency", "LA", "RGBA"])
+def test_every_mode_gives_the_8bit_photo_within_one_grey_level(tmp_path, kind):
+    rgb, gray = _photo()
+    path = tmp_path / ("photo.tif" if kind.startswith(("I ", "F", "CMYK")) else "photo.png")
+    expected = _write(path, kind, rgb, gray)
+    with Image.open(path) as im:
+        assert im.mode != "RGB" or kind == "16-bit RGB", im.mode  # really that mode on disk
+    got = load_image(path).astype(int)
+    assert np.abs(got - np.asarray(expected).astype(int)).max() <= 1, kind
+
+
+@pytest.mark.parametrize("values, what", [
+    (np.full((64, 64), 70000, np.int32), "over 65535"),
+    (np.full((64, 64), -5, np.int32), "below 0"),
+])
+def test_a_mode_whose_scale_is_unknown_is_refused_in_one_line(tmp_path, values, what):
+    path = tmp_path / "odd.tif"
+    Image.fromarray(values, "I").save(path, format="TIFF")
+    with pytest.raises(ImageError, match=f"odd.tif: I pixels .*{what}"):
+        load_image(path)
+    f = np.full((64, 64), np.nan, np.float32)
+    Image.fromarray(f, "F").save(tmp_path / "nan.tif", format="TIFF")
+    with pytest.raises(ImageError, match="not finite"):
+        load_image(tmp_path / "nan.tif")
+
+
+def test_a_fifo_or_a_device_is_refused_before_it_is_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # opening it would block until something writes to it
+    with pytest.raises(ImageError, match="photo.jpg: is a FIFO"):
+        load_image(fifo)
+    with pytest.raises(ImageError, match="is a character device"):
+        load_image("/dev/zero")
+    with pytest.raises(ImageError, match="is a directory"):
+        load_image(tmp_path)

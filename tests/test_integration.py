@@ -1,9 +1,9 @@
-"""The real data in ../shared: build the data set, train a few epochs, predict on a real photo."""
+"""The real data bundled with the package: build the data set, train a few epochs, predict on a real photo."""
 
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from conftest import bundled_path
 from tf1_course.signs import predict, train
 from tf1_course import data
 from tf1_course.data import build, h5
@@ -15,7 +15,7 @@ COURSE_TEST_SHA256 = "539fb746ed9e947eb244cfca73f4d1b03f9bf5524d609eeed2cd76ddb1
 
 @pytest.fixture(scope="module")
 def real_data(tmp_path_factory):
-    src = shared_path("datasets", "signs")
+    src = bundled_path("signs")
     out = tmp_path_factory.mktemp("signs")
     build.build(src, out, log=lambda *_: None)
     return out
@@ -53,6 +53,6 @@ def test_train_a_few_epochs_cost_falls_and_predict_a_real_photo(real_data, tmp_p
     assert costs[-1] < costs[0]
     # the course's first printed cost is 1.855702 on its h5; ours is the JPEG rebuild of the same photos
     assert abs(costs[0] - 1.855702) < 0.05
-    photo = shared_path("images", "thumbs_up.jpg")
+    photo = bundled_path("images/thumbs_up.jpg")
     assert predict.main([str(photo), "--run-dir", str(run), "--json"]) == 0
     assert '"prediction"' in capsys.readouterr().out

@@ -7,7 +7,6 @@ import sys
 import pytest
 
 from tf1_course.cli import main as tf1_main
-from tf1_course.labs import data2d
 from tf1_course.labs.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -110,7 +109,6 @@ def test_help_and_the_labs_do_not_load_tensorflow():
     assert lines[-2:] == ["[0, 0] True False False", "False"], done.stdout + done.stderr
 
 
-@pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 def test_short_regularization_run_numpy(tmp_path, capsys):
     assert main(["regularization", "--engine", "numpy", "--iterations", "1", "--run-dir", str(tmp_path),
                  "--quiet"]) == 0

@@ -11,7 +11,6 @@ from tf1_course.labs.np_engine import train as np_train
 from tf1_course.labs.results import agreement, relative_difference
 
 tf_train = pytest.importorskip("tf1_course.labs.tf_engine.train")
-needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 
 
 def _both(lab, name, data, steps, grid=None):
@@ -49,7 +48,6 @@ def test_init_lab_engines_agree(circles, name):
         assert b.costs[0] == 0.8830537463419761
 
 
-@needs_football
 @pytest.mark.parametrize("name", ["baseline", "l2", "dropout"])
 def test_regularization_lab_engines_agree(name):
     a, b = _both(lab_regularization, name, data2d.load_football(), 300)
@@ -138,7 +136,6 @@ def test_tf_nn_dropout_is_off_by_default_and_on_when_fed():
     assert 0.45 < (dropped == 0).mean() < 0.55
 
 
-@needs_football
 def test_tf_nn_dropout_variant_trains():
     v = next(x for x in lab_regularization.variants() if x.name == "nn-dropout").replace(num_steps=50)
     data = data2d.load_football()

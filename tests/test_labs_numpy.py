@@ -8,7 +8,6 @@ import pytest
 from tf1_course.labs import course, data2d, lab_init, lab_optimization, lab_regularization
 from tf1_course.labs.np_engine import gradcheck, init, network, optimizers, regularization, train
 
-needs_football = pytest.mark.skipif(data2d.find_football() is None, reason="../shared football data absent")
 
 
 def _variant(lab, name, **changes):
@@ -46,7 +45,6 @@ def test_init_lab_first_costs():
     assert _run(lab_init, "zeros", data, num_steps=1).costs[0] == pytest.approx(math.log(2), rel=1e-15)
 
 
-@needs_football
 @pytest.mark.parametrize("name, cost0", [("baseline", 0.6557412523481002), ("l2", 0.6974484493131264),
                                          ("dropout", 0.6543912405149825)])
 def test_regularization_lab_first_costs(name, cost0):

@@ -14,7 +14,7 @@ they must be equal.
 
 import numpy as np
 import pytest
-from conftest import make_h5_pair, shared_path
+from conftest import bundled_path, make_h5_pair
 
 from tf1_course.signs import loops, train, training
 from tf1_course.core import minibatches
@@ -134,13 +134,13 @@ def test_train_command_fast_equals_feed_and_resumes_across_engines(data_dir, tmp
 def test_fast_run_stopped_by_ctrl_c_resumes_to_the_uninterrupted_numbers(data_dir, tmp_path, monkeypatch):
     whole = train_run(data_dir, tmp_path / "whole", "fast", 3)
 
-    class CtrlCDuringFirstEpoch(training.CtrlC):
+    class CtrlCDuringFirstEpoch(training.Interrupt):
         def __enter__(self):
             self.requested = True  # what the SIGINT handler sets
             return self
 
     with monkeypatch.context() as m:
-        m.setattr(training, "CtrlC", CtrlCDuringFirstEpoch)
+        m.setattr(training, "Interrupt", CtrlCDuringFirstEpoch)
         result = training.train(tmp_path / "stopped", {"num_epochs": 3, "print_every": 1000}, data_dir, "cpu")
     assert (result.outcome, result.metrics, result.epochs) == ("interrupted", None, 1)
     resumed = train_run(data_dir, tmp_path / "stopped", "fast", 3, resume=True)
@@ -160,7 +160,7 @@ def test_negative_thread_count_is_a_one_line_usage_error(flag, tmp_path, capsys)
 def test_real_signs_data_fast_equals_feed(tmp_path):
     from tf1_course.data.build import build
 
-    build(shared_path("datasets", "signs"), tmp_path, log=lambda *a: None)
+    build(bundled_path("signs"), tmp_path, log=lambda *a: None)
     X, Y = prepare(h5.load_dataset(tmp_path)[0])  # [12288, 1080]: 33 mini-batches of 32 + 24
     feed_costs, feed_minibatch, feed_acc, _ = run_engine("feed", X, Y, epochs=2)
     fast_costs, fast_minibatch, fast_acc, _ = run_engine("fast", X, Y, epochs=2)

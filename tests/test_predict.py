@@ -99,3 +99,12 @@ def test_oversized_image_is_refused(trained_run, tmp_path, capsys):
     code = predict.main([str(tmp_path / "big.png"), "--run-dir", str(trained_run), "--max-pixels", "1000"])
     out, errors = _errors(capsys)
     assert code == 2 and len(errors) == 1 and "over the limit of 1,000" in errors[0]
+
+
+def test_without_a_photo_it_predicts_the_bundled_one(trained_run, capsys):
+    from tf1_course.data import bundle
+
+    assert predict.main(["--run-dir", str(trained_run), "--device", "cpu", "--json"]) == 0
+    captured = capsys.readouterr()
+    (p,) = json.loads(captured.out)["predictions"]
+    assert p["image"] == str(bundle.photo()) and "no IMAGE given" in captured.err

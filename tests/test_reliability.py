@@ -381,3 +381,41 @@ def test_a_permission_error_says_whether_reading_or_writing(make_target, needle,
     assert run_main(Parser(prog="t"), run, []) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0] and "Traceback" not in err[0]
+
+
+def test_sigterm_anywhere_in_a_command_is_ctrl_c_with_exit_code_143(capsys):
+    """Outside a training loop, SIGTERM takes every Ctrl-C path (reproduce, data build, evaluate...)."""
+    import time
+
+    from tf1_course.core.command import Parser, run_main
+
+    def run(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler raises before this ends
+        return 0
+
+    assert run_main(Parser(prog="tf1-course x"), run, []) == 143
+    assert capsys.readouterr().err.strip() == "tf1-course x: terminated (SIGTERM)"
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back afterwards
+
+
+def test_evaluate_and_predict_say_when_the_run_is_still_training_or_unfinished(tiny_data, tmp_path, photo, capsys):
+    run = tmp_path / "run"
+    proc = start_training(run, tiny_data, "--save-every", "1")
+    try:
+        capsys.readouterr()
+        assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 0
+        assert "still training: scoring the checkpoint of epoch " in capsys.readouterr().out
+        assert predict.main([str(photo), "--run-dir", str(run), "--device", "cpu"]) == 0
+        assert "still training: scoring the checkpoint of epoch " in capsys.readouterr().out
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: it saves and stops, unfinished
+        proc.communicate(timeout=60)
+    assert evaluate.main(["--run-dir", str(run), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "unfinished: scoring the checkpoint of epoch " in out and "of 100000" in out and "--resume" in out
+    assert run_train(tmp_path / "done", tiny_data, "--epochs", "2") == 0
+    capsys.readouterr()
+    assert evaluate.main(["--run-dir", str(tmp_path / "done"), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "still training" not in out and "unfinished" not in out

@@ -234,13 +234,13 @@ def test_ctrl_c_stops_lab_batchnorm_as_a_whole(bn_run, tmp_path, monkeypatch, ca
     from tf1_course.signs import training
     from tf1_course.labs import cli
 
-    class CtrlCDuringFirstEpoch(training.CtrlC):
+    class CtrlCDuringFirstEpoch(training.Interrupt):
         def __enter__(self):
             self.requested = True
             return self
 
     _, data = bn_run
-    monkeypatch.setattr(training, "CtrlC", CtrlCDuringFirstEpoch)
+    monkeypatch.setattr(training, "Interrupt", CtrlCDuringFirstEpoch)
     assert cli.main(["batchnorm", "--epochs", "3", "--variants", "lr1e-03,lr1e-03-bn", "--data-dir", str(data),
                      "--run-dir", str(tmp_path / "lab"), "--device", "cpu", "--quiet"]) == 130
     assert not (tmp_path / "lab" / "lr1e-03-bn").exists()  # the second variant never started

@@ -124,8 +124,10 @@ def test_missing_data_says_how_to_build_it(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
-def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tiny_data, tmp_path):
-    """A real SIGINT to a real training process, then --resume: same costs as a straight run."""
+@pytest.mark.parametrize("signum, code, name", [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_or_sigterm_saves_a_checkpoint_and_resume_finishes(tiny_data, tmp_path, signum, code, name):
+    """A real SIGINT (Ctrl-C, docker stop) or SIGTERM (Kubernetes, systemd, ray job stop) to a real
+    training process, then --resume: same costs as a straight run."""
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "tf1_course", "train", "--run-dir", str(run), "--data-dir",
            str(tiny_data), *FAST, "--epochs", "100000", "--save-every", "100000"]
@@ -133,10 +135,11 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tiny_data, tmp_path):
     for line in proc.stdout:  # wait until training is under way
         if line.startswith("Cost after epoch 3:"):
             break
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err and "--resume" in out
+    assert f"{name}: finishing this epoch and saving a checkpoint" in err and f"({name}); checkpoint saved" in out
     progress = [read_json(p) for p in (run / "checkpoints").glob("model-*.json")]
     assert len(progress) == 1 and progress[0]["epoch"] >= 4
     done = progress[0]["epoch"]

@@ -19,14 +19,30 @@ SMALL = ["--trials", "3", "--epochs", "2", "--param", "minibatch_size=choice:8,1
          "--param", "learning_rate=log:1e-3:1e-2"]
 
 
+RAY_SESSIONS = ("/tmp/ray/session_*", "/tmp/tf1-ray-*")
+LEFT_BEHIND = []  # what the module's study left in /tmp (test_a_local_ray_leaves_no_session_behind)
+
+
+def _sessions():
+    import glob
+
+    return {p for pattern in RAY_SESSIONS for p in glob.glob(pattern)}
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     root = tmp_path_factory.mktemp("tune")
     data = make_tuning_data(root / "data")
     path = root / "study"
+    before = _sessions()
     code = tune.main(["--study", str(path), "--data-dir", str(data), *SMALL])
     assert code == 0
+    LEFT_BEHIND.extend(sorted(_sessions() - before))
     return path, data
+
+
+def test_a_local_ray_leaves_no_session_behind(study):
+    assert LEFT_BEHIND == []  # its session folder (logs, sockets) went with it; others' are untouched
 
 
 def test_a_study_folder_holds_every_trial_results_plots_and_the_best_run(study):
@@ -222,7 +238,7 @@ def test_ctrl_c_stops_the_trials_and_leaves_them_to_run_again():
     collector.on_trial_complete(0, [], trial)
     assert [(o.key, o.status, o.history) for o in done] == [(0, "diverged", [{"epoch": 1, "cost": 1.5,
                                                                                "dev_accuracy": 0.5}])]
-    with training.CtrlC("stopping the running trials", flag=interrupt):  # as run_trials holds it
+    with training.Interrupt("stopping the running trials", flag=interrupt):  # as run_trials holds it
         assert not interrupt.stop_all()
         signal.getsignal(signal.SIGINT)(signal.SIGINT, None)  # what the first Ctrl-C does
         assert interrupt.stop_all()
@@ -249,6 +265,29 @@ def test_asha_stops_bad_trials_early_and_the_study_keeps_them_stopped(tmp_path, 
     capsys.readouterr()
     assert tune.main(args) == 0
     assert "4 already done, 0 to run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("epochs, grace", [(3, 1), (2, 5)], ids=["rung-on-the-last-epoch", "grace-over-epochs"])
+def test_asha_never_stops_a_trial_that_trained_every_epoch(tmp_path, epochs, grace):
+    """epochs = grace x 3^k puts an ASHA rung on the last epoch, and grace >= epochs puts the only
+    one there: a trial that trained every epoch must still finish (metrics, parameters, status)."""
+    data = make_tuning_data(tmp_path / "data")
+    args = ["--study", str(tmp_path / "s"), "--data-dir", str(data), "--trials", "6", "--epochs", str(epochs),
+            "--asha", "--grace-epochs", str(grace), "--max-concurrent", "1",
+            "--param", "learning_rate=log:1e-4:1e-1", "--param", "minibatch_size=fixed:8"]
+    assert tune.main(args) == 0
+    results = read_json(tmp_path / "s" / "results.json")["trials"]
+    for r in results:
+        run = tmp_path / "s" / "trials" / f"{r['trial']:04d}"
+        if r["status"] == "stopped":
+            assert r["epochs"] < epochs, r  # stopped early, at a rung before the last epoch
+            assert not (run / "metrics.json").exists()
+        else:
+            assert r["status"] in ("finished", "collapsed"), r
+            assert r["epochs"] == epochs and (run / "metrics.json").is_file() and (run / "parameters.npz").is_file()
+            assert r["train_accuracy"] is not None and len(r["dev_accuracies"]) == epochs
+    if epochs > grace:
+        assert any(r["status"] == "stopped" for r in results), "ASHA stopped nothing at the first rung"
 
 
 def test_ray_and_its_pins_install_cleanly():
@@ -312,3 +351,106 @@ def test_a_failure_saving_results_stops_the_run_and_is_not_swallowed():
     collector.on_trial_result(0, [], trial, {"final": True, "outcome": "diverged", "seconds": 1.0})
     collector.on_trial_complete(0, [], trial)
     assert isinstance(collector.failure, OSError) and interrupt.stop_all()
+
+
+def test_sigterm_stops_a_study_like_ctrl_c_and_the_same_command_resumes_it(tmp_path):
+    """Kubernetes, ray job stop and systemd send SIGTERM: the trials stop after their epoch with a
+    checkpoint, the study exits 143 and the same command finishes it."""
+    import signal
+    import time
+
+    data = make_tuning_data(tmp_path / "data")
+    args = [sys.executable, "-m", "tf1_course", "tune", "--study", str(tmp_path / "s"), "--data-dir", str(data),
+            "--trials", "2", "--epochs", "1000", "--param", "minibatch_size=fixed:8",
+            "--param", "learning_rate=log:1e-3:1e-2"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    trials = tmp_path / "s" / "trials"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(trials.glob("*/checkpoints/*.json"))) < 2:
+        time.sleep(0.5)  # both trials under way, each with a checkpoint
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    assert "SIGTERM: stopping the running trials" in err and "run the same command to resume" in err
+    assert "Traceback" not in err
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "0 already done, 2 to run" in done.stdout
+    results = read_json(tmp_path / "s" / "results.json")["trials"]
+    assert [r["epochs"] for r in results] == [1000, 1000]
+    assert all("resumed from checkpoints/model-" in (trials / f"{r['trial']:04d}" / "train.log").read_text()
+               for r in results)
+
+
+@pytest.fixture(params=["http", "silent"])
+def not_ray(request):
+    """A listener on 127.0.0.1 that is not a Ray GCS: a web server (a dashboard, anything), or a
+    port that accepts connections and never says a word."""
+    import http.server
+    import socket
+    import threading
+
+    if request.param == "http":
+        quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+        server.server_close()
+    else:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel accepts; nobody reads
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+        listener.close()
+
+
+@pytest.mark.parametrize("command", ["tune", "reproduce"])
+def test_an_address_that_answers_but_is_not_ray_is_one_line_within_15_s(not_ray, command, tmp_path, capsys):
+    import time
+
+    from tf1_course.reproduce import cli as reproduce
+
+    data = make_tuning_data(tmp_path / "data")
+    start = time.perf_counter()
+    if command == "tune":
+        code = tune.main(["--study", str(tmp_path / "s"), "--data-dir", str(data), *SMALL, "--address", not_ray])
+    else:
+        from conftest import make_h5_pair
+
+        code = reproduce.main(["--quick", "--out", str(tmp_path / "r"), "--data-dir", str(make_h5_pair(tmp_path / "d")),
+                               "--address", not_ray])
+    seconds = time.perf_counter() - start
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{not_ray} answers but is not a Ray cluster" in err[0], err
+    assert seconds < 15
+    assert not (tmp_path / "s").exists() and not (tmp_path / "r").exists()  # nothing written
+
+
+def test_a_study_the_disk_cannot_hold_is_refused_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    from collections import namedtuple
+
+    from tf1_course.signs.rundir import disk_bytes
+
+    data = make_tuning_data(tmp_path / "data")
+    usage = namedtuple("usage", ["total", "used", "free"])
+    monkeypatch.setattr(tune.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 50 * 10**6, 50 * 10**6))
+    args = ["--study", str(tmp_path / "s"), "--data-dir", str(data), "--trials", "10", "--epochs", "2",
+            "--param", "hidden1=fixed:25", "--param", "hidden2=fixed:12"]
+    assert tune.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "would need about 164 MB on disk (10 trial(s), up to 16 MB each)" in err[0], err
+    assert "has 50 MB free" in err[0] and not (tmp_path / "s").exists()
+    assert disk_bytes((25, 12)) == 4 * 307_615 * 13 + 400_000
+
+
+def test_the_study_says_how_much_disk_it_needs(study, tmp_path, capsys):
+    original, data = study
+    path = tmp_path / "copy"
+    shutil.copytree(original, path, ignore=shutil.ignore_patterns(".lock"))
+    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "disk:" not in out  # nothing left to run, nothing more needed
+    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL[:1], "4", *SMALL[2:]]) == 0
+    assert "disk: about" in capsys.readouterr().out  # the fourth trial

@@ -19,6 +19,7 @@ COMMANDS = {
     "basics": ("tf1_course.labs.basics", "the course's first TensorFlow examples, with the course's numbers"),
     "tune": ("tf1_course.tuning.cli", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
     "reproduce": ("tf1_course.reproduce.cli", "run the course end to end; REPORT.md of every number it prints, ours beside"),
+    "doctor": ("tf1_course.signs.doctor", "what this machine has for training: versions, GPU, data, run folder"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization, batchnorm) on NumPy and TF1"),
 }
 

@@ -8,11 +8,13 @@ import argparse
 import errno
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
 from tf1_course.core.errors import UsageError
 from tf1_course.core.fileio import write_failure
+from tf1_course.core.interrupt import Terminated, exit_code, terminate_like_ctrl_c
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
@@ -37,12 +39,14 @@ def run_main(parser, run, argv=None):
 
     A UsageError becomes one line on stderr and exit code 2, and so does an OSError the machine
     raised (a full disk, a folder not writable: ENVIRONMENT_ERRNOS); the files are written
-    atomically, so nothing half-written is left. Ctrl-C outside a training loop (which handles it
-    itself) becomes one line and exit code 130. Anything else is a bug and keeps its traceback.
+    atomically, so nothing half-written is left. Ctrl-C or SIGTERM outside a training loop (which
+    handles them itself) becomes one line and exit code 130 or 143. Anything else is a bug and
+    keeps its traceback.
     """
     args = parser.parse_args(argv)
     try:
-        return run(args) or 0
+        with terminate_like_ctrl_c():
+            return run(args) or 0
     except UsageError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -58,9 +62,12 @@ def run_main(parser, run, argv=None):
             return 2
         print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"{parser.prog}: terminated (SIGTERM)", file=sys.stderr)
+        return exit_code(signal.SIGTERM)
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
-        return 130
+        return exit_code(signal.SIGINT)
 
 
 # --- argument types shared by the commands (a bad value is argparse's one line) ---

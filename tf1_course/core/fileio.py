@@ -6,7 +6,10 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
+import socket
+import stat
 import tempfile
 from pathlib import Path
 
@@ -35,13 +38,18 @@ def atomic_paths(paths):
     """:func:`atomic_path` for several files that belong together: yields their temporary paths.
 
     Nothing is renamed until the block succeeds, so a failure in any file (a full disk, a bad
-    download, Ctrl-C) removes every temporary file and leaves all of ``paths`` untouched.
+    download, Ctrl-C) removes every temporary file and leaves all of ``paths`` untouched. A
+    process killed outright (kill -9) cannot clean up: its temporary files carry its host and pid
+    (``.NAME.HOST-PID.XXXX.part``), and the next write into that folder removes the ones whose
+    process is gone (:func:`remove_stale_parts`).
     """
     paths, tmps = [Path(p) for p in paths], []
     try:
+        for folder in dict.fromkeys(p.parent for p in paths):
+            remove_stale_parts(folder)
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{HOST}-{os.getpid()}.", suffix=".part", dir=path.parent)
             os.close(fd)
             tmps.append(Path(tmp))
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
@@ -52,6 +60,34 @@ def atomic_paths(paths):
         for tmp in tmps:  # what was not renamed (after a success: nothing)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]  # in temporary names: which host wrote it
+PART_RE = re.compile(r"^\..+\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.[^.]+\.part$")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_parts(folder):
+    """Remove the temporary files that dead processes of this host left in ``folder`` (kill -9
+    during a write). Another host's (a container's: its pids are not ours) are left alone."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = PART_RE.match(name)
+        if match and match["host"] == HOST and not _alive(int(match["pid"])):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
 
 
 def _umask():
@@ -94,6 +130,18 @@ def _free(folder):
         with contextlib.suppress(OSError):
             return f"{shutil.disk_usage(p).free / 1e6:.1f} MB"
     return "unknown"
+
+
+SPECIAL_FILES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_a_regular_file(path):
+    """What ``path`` is when it is not a regular file ("a FIFO (named pipe)", "a directory", ...), or
+    None for a regular file (a symlink counts as what it points to). Opening a FIFO blocks until
+    something writes to it, and a device can be endless: callers refuse these before opening them."""
+    mode = os.stat(path).st_mode
+    return next((what for test, what in SPECIAL_FILES if test(mode)), None if stat.S_ISREG(mode) else "not a file")
 
 
 def write_text(path, text):
@@ -147,6 +195,25 @@ def sha256(path, chunk=1 << 20):
         for block in iter(lambda: f.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def folder_in_use(folder):
+    """True while a process holds ``folder``'s lock (:func:`folder_lock`), e.g. a training that
+    writes there. Asks without waiting and takes nothing."""
+    lock_file = Path(folder) / LOCK_NAME
+    if fcntl is None or not lock_file.is_file():
+        return False
+    try:
+        fd = os.open(lock_file, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases the shared lock, if it was taken
+    return False
 
 
 @contextlib.contextmanager

@@ -96,10 +96,9 @@ def has_dev_split(train_dirs):
     return [d.name for d in train_dirs] == ["train_signs", "val_signs"]
 
 
-def training_outputs(train_dirs, items_per_dir, seed):
-    """Read the training photos once; the Outputs of train_signs.h5 and, with a dev split
-    (:func:`has_dev_split`), of train_minus_dev_signs.h5 and dev_signs.h5."""
-    x, y = read_images([item for items in items_per_dir for item in items])
+def training_outputs(train_dirs, items_per_dir, x, y, seed):
+    """The Outputs of train_signs.h5 and, with a dev split (:func:`has_dev_split`), of
+    train_minus_dev_signs.h5 and dev_signs.h5, from the training photos read once (x, y)."""
     out = [Output(TRAIN_FILE, "train", *shuffled(x, y, seed), " + ".join(map(str, train_dirs)), None)]
     if has_dev_split(train_dirs):
         n = len(items_per_dir[0])
@@ -117,6 +116,44 @@ def output_of_test_set(test_h5, test_dir, test_items, seed):
         return Output(TEST_FILE, "test", None, y, str(test_h5), test_h5)
     x, y = shuffled(*read_images(test_items), seed)
     return Output(TEST_FILE, "test", x, y, str(test_dir), None)
+
+
+def _named(items, x):
+    """([folder/name of each photo], x) for duplicate_warnings."""
+    return [f"{p.parent.name}/{p.name}" for p, _ in items], x
+
+
+def _by_pixels(names, x):
+    """{sha256 of the pixels: [names]} of uint8 images x [m, 64, 64, 3]."""
+    groups = {}
+    for name, image in zip(names, x):
+        groups.setdefault(hashlib.sha256(image.tobytes()).hexdigest(), []).append(name)
+    return groups
+
+
+def duplicate_warnings(named):
+    """Lines on photos with the same pixels: repeated inside one file (they count twice), and
+    shared between the files a model is scored on and the one it trains on (scored on seen photos).
+
+    ``named``: {"train": (names, x), "test": (names, x)} and, with a dev split, "train_minus_dev"
+    and "dev".
+    """
+    lines, groups = [], {role: _by_pixels(*value) for role, value in named.items()}
+    files = {"train": TRAIN_FILE, "train_minus_dev": TRAIN_MINUS_DEV_FILE, "dev": DEV_FILE, "test": TEST_FILE}
+    for role, found in groups.items():
+        repeated = [g for g in found.values() if len(g) > 1]
+        if repeated:
+            extra = sum(len(g) - 1 for g in repeated)
+            lines.append(f"{files[role]}: {extra} photo(s) with the same pixels as another in it, e.g. "
+                         f"{' = '.join(repeated[0][:2])} (each counts as a separate example)")
+    for scored, trained in (("test", "train"), ("dev", "train_minus_dev")):
+        if scored in groups and trained in groups:
+            shared = [(groups[scored][h][0], groups[trained][h][0]) for h in groups[scored] if h in groups[trained]]
+            if shared:
+                lines.append(f"{len(shared)} photo(s) of {files[scored]} have the same pixels as one of "
+                             f"{files[trained]}, e.g. {shared[0][0]} = {shared[0][1]} (its accuracy is then "
+                             f"partly on photos the model trained on)")
+    return lines
 
 
 def check_classes(outputs):
@@ -178,11 +215,21 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
 
     log(f"reading {sum(map(len, items_per_dir))} training images from "
         f"{', '.join(d.name for d in train_dirs)} ...")
-    outputs = training_outputs(train_dirs, items_per_dir, seed)
+    train_items = [item for items in items_per_dir for item in items]
+    x, y = read_images(train_items)
+    outputs = training_outputs(train_dirs, items_per_dir, x, y, seed)
     if test_items:
         log(f"reading {len(test_items)} test images from {test_dir.name} ...")
     outputs.append(output_of_test_set(test_h5, test_dir, test_items, seed))
     check_classes(outputs)
+    named = {"train": _named(train_items, x)}
+    if has_dev_split(train_dirs):
+        n = len(items_per_dir[0])
+        named.update(train_minus_dev=_named(train_items[:n], x[:n]), dev=_named(train_items[n:], x[n:]))
+    named["test"] = (_named(test_items, read_images(test_items)[0]) if test_items else
+                     ([f"{test_h5.name}[{k}]" for k in range(len(outputs[-1].y))], h5.load_split(test_h5, "test").x))
+    for line in duplicate_warnings(named):
+        log(f"warning: {line}")
     info = {"source": str(src), "source_fingerprint": source_fp, "shuffle_seed": seed,
             "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     doc = write_outputs(out_dir, outputs, info)

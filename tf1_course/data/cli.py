@@ -15,14 +15,16 @@ def build_parser():
     p = Parser(prog="tf1-course data", description="Build or fetch the SIGNS h5 files.")
     sub = p.add_subparsers(dest="action", required=True, metavar="{build,fetch,info}")
     b = sub.add_parser("build", help="build datasets/*.h5 (and the dev split) from a SIGNS JPEG tree")
-    b.add_argument("--from", dest="src", help="SIGNS source folder (default: searched, see docs/data.md)")
+    b.add_argument("--from", dest="src", help="SIGNS source folder (default: the photos bundled with the package; see docs/data.md)")
     b.add_argument("--test-h5", help="the course's test_signs.h5 to use unchanged as the test set")
     b.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     b.add_argument("--seed", type=int, default=1, help="seed of the fixed shuffle (default 1)")
     b.add_argument("--force", action="store_true", help="rebuild even when up to date")
     f = sub.add_parser("fetch", help="download the course's train/test h5 files and data.mat")
-    f.add_argument("--url", help="base URL holding train_signs.h5, test_signs.h5 and data.mat "
-                                 "(default: $TF1_COURSE_DATA_URL or a pinned public copy)")
+    f.add_argument("--url", action="append", metavar="URL",
+                   help="a base URL holding train_signs.h5, test_signs.h5 and data.mat, or 'pinned' (the "
+                        "pinned public copy); repeat it for fallbacks, tried in order (default: "
+                        "$TF1_COURSE_DATA_URL, several separated by spaces, else 'pinned')")
     f.add_argument("--out", help="output folder (default: $TF1_COURSE_DATA_DIR or datasets/)")
     f.add_argument("--sha256", action="append", metavar="NAME=HEX",
                    help="expected sha256 of a file instead of the course's (repeatable)")
@@ -38,7 +40,7 @@ def run(args):
     if args.action == "build":
         from tf1_course.data.build import build
 
-        src = args.src or _default_source(out)
+        src = args.src or _default_source(out, args.force)
         if src is None:
             return 0
         print(f"SIGNS source: {src}")
@@ -68,25 +70,31 @@ def show_info(out):
         print("  dev split: none (`tf1-course data build` makes one from the SIGNS photos; "
               "a fetched course data set has none)")
     print("  provenance: " + ", ".join(f"{k} {v}" for k, v in manifest.provenance(out).items()))
+    from tf1_course.data import bundle
+
+    problems = bundle.verify()
+    print(f"  bundled with the package: {len(bundle.sums())} files in {bundle.root()}, "
+          + ("sha256 verified" if not problems else f"{len(problems)} problem(s): {problems[:3]}"))
     for name, e in (manifest.read(out) or {}).get("files", {}).items():
         print(f"  {name}: sha256 {e['sha256']}  from {e['origin']}")
 
 
-def _default_source(out):
-    """The searched-for SIGNS source; None (after saying so) when there is none but ``out``
-    already holds a valid data set, e.g. one `data fetch` downloaded."""
-    from tf1_course.data import h5
+def _default_source(out, force=False):
+    """The searched-for SIGNS source (the bundled photos unless another is found first); None
+    (after saying so) when ``out`` already holds the course's own training file, which `data fetch`
+    downloaded: a rebuild from the photos would replace it (``--from`` or ``--force`` do)."""
+    source = paths.find_source()
+    if not force and manifest.provenance(out, keys=("train",)).get("train") == manifest.COURSE:
+        from tf1_course.data import h5
 
-    try:
-        return paths.find_source()
-    except DataError as no_source:
         try:
             h5.load_dataset(out)
         except DataError:
-            raise no_source from None
-        print(f"no SIGNS source found; keeping the valid data set already in {out} "
-              f"(`tf1-course data info` shows where it came from)")
+            return source
+        print(f"{out} holds the course's own {paths.TRAIN_FILE} (fetched): keeping it (pass --from DIR or "
+              f"--force to build from the SIGNS photos instead)")
         return None
+    return source
 
 
 def main(argv=None):

@@ -11,14 +11,18 @@ temporary file and checked, in this order:
 Only when all three files pass are they renamed into place, with ``manifest.json``: a failed,
 interrupted or corrupt download, or a full disk, leaves the folder as it was.
 
-The expected sha256 of a file comes from, in order: ``--sha256 NAME=HEX``; ``SHA256SUMS`` at a
-``--url`` base (the ``sha256sum`` format); the course's published digests and sizes
-(:data:`tf1_course.data.manifest.COURSE_FILES`). The manifest's ``provenance`` says ``course``
-only for a file whose sha256 is the course's.
+A file is accepted only on its sha256: the course's published digest and size
+(:data:`tf1_course.data.manifest.COURSE_FILES`), or ``--sha256 NAME=HEX`` for a file of your own.
+No server can vouch for its own files. The manifest's ``provenance`` says ``course`` only for a
+file whose sha256 is the course's.
 
-Without ``--url`` (or ``$TF1_COURSE_DATA_URL``) the files come from a public copy of the course
-pinned to a commit (:data:`DEFAULT_URLS`): the LFS-tracked ones through GitHub's media URLs, which
-serve the real bytes. The LFS pointers at that commit name exactly the course's digests.
+Where from: an ordered list of sources, tried file by file until one serves the file with its
+sha256. The default list is ``pinned``, a public copy of the course pinned to a commit
+(:data:`DEFAULT_URLS`; the LFS-tracked files through GitHub's media URLs, which serve the real
+bytes). ``--url`` (repeatable) or ``$TF1_COURSE_DATA_URL`` (several, separated by spaces) set the
+list: base URLs that hold the three files, and the word ``pinned`` for the pinned copy. A Git LFS
+pointer, an over-quota answer, an HTTP error, a timeout or a wrong digest moves on to the next
+source, one line per try; the fetch fails, in one line, only when every source failed a file.
 """
 
 import datetime
@@ -38,6 +42,7 @@ from tf1_course.core.errors import DataError
 from tf1_course.core.fileio import atomic_paths, check_writable, json_text, write_failure
 
 URL_ENV = "TF1_COURSE_DATA_URL"
+PINNED = "pinned"  # the name of the pinned public copy in a list of sources
 _REPO = "amanchadha/coursera-deep-learning-specialization"
 _COMMIT = "3f055e4a8db0d76efbfb6f5a0e7e854535a3e2ec"
 _MEDIA = f"https://media.githubusercontent.com/media/{_REPO}/{_COMMIT}/"  # LFS-tracked files
@@ -52,26 +57,30 @@ DEFAULT_URLS = {
 FILES = (TRAIN_FILE, TEST_FILE, FOOTBALL_FILE)
 SPLITS = {TRAIN_FILE: "train", TEST_FILE: "test"}
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+OVER_QUOTA = b"over its data quota"  # GitHub's answer for an LFS file of a repository over its quota
 CHUNK = 1 << 16
 
 
-def file_urls(base=None):
-    """{name: URL}: ``base`` (or ``$TF1_COURSE_DATA_URL``) + name, else :data:`DEFAULT_URLS`."""
-    base = base or os.environ.get(URL_ENV)
-    if not base:
+def file_urls(base):
+    """{name: URL} of the three files: :data:`DEFAULT_URLS` for ``pinned``, else ``base`` + name."""
+    if base == PINNED:
         return dict(DEFAULT_URLS)
     base = base if base.endswith("/") else base + "/"
     return {name: urllib.parse.urljoin(base, name) for name in FILES}
 
 
-def expected_files(base=None, overrides=None, timeout=60):
+def sources(urls=None):
+    """The ordered list of sources: ``urls`` (--url, repeatable), else ``$TF1_COURSE_DATA_URL``
+    split on spaces, else just the pinned copy."""
+    listed = list(urls or []) or os.environ.get(URL_ENV, "").split()
+    return listed or [PINNED]
+
+
+def expected_files(overrides=None):
     """{name: (sha256, size or None, where the hash comes from)} for every file to fetch."""
     out = {name: (c.sha256, c.size, "the course's published digest")
            for name, c in manifest.COURSE_FILES.items() if name in FILES}
-    base = base or os.environ.get(URL_ENV)
-    for source, sums in (("SHA256SUMS", published_sums(base, timeout) if base else {}),
-                         ("--sha256", overrides or {})):
-        out.update({name: (digest, None, source) for name, digest in sums.items() if name in FILES})
+    out.update({name: (digest, None, "--sha256") for name, digest in (overrides or {}).items() if name in FILES})
     return out
 
 
@@ -83,22 +92,6 @@ def _open(url, timeout):
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
         reason = getattr(e, "reason", e)
         raise DataError(f"{url}: cannot download ({reason})") from None
-
-
-def published_sums(base, timeout):
-    """{name: sha256} from BASE/SHA256SUMS, or {} when the server has none."""
-    base = base if base.endswith("/") else base + "/"
-    try:
-        with urllib.request.urlopen(base + "SHA256SUMS", timeout=timeout) as r:
-            text = r.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
-        return {}
-    sums = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and len(parts[0]) == 64:
-            sums[parts[1].lstrip("*")] = parts[0].lower()
-    return sums
 
 
 def download(url, dest, timeout=60, progress=True):
@@ -137,10 +130,14 @@ def verify(url, path, name, got_sha256, expected):
     digest, size, source = expected
     got_size = Path(path).stat().st_size
     with open(path, "rb") as f:
-        if f.read(len(LFS_POINTER)) == LFS_POINTER:
-            raise DataError(f"{url}: the server sent a Git LFS pointer, not the file: use a media URL "
-                            f"(https://media.githubusercontent.com/media/OWNER/REPO/COMMIT/PATH) "
-                            f"or another --url")
+        head = f.read(512)
+    if head.startswith(LFS_POINTER):
+        raise DataError(f"{url}: the server sent a Git LFS pointer, not the file: use a media URL "
+                        f"(https://media.githubusercontent.com/media/OWNER/REPO/COMMIT/PATH) "
+                        f"or another --url")
+    if OVER_QUOTA in head:
+        raise DataError(f"{url}: the server says the repository is over its Git LFS data quota "
+                        f"(it sent that text, not the file)")
     if size is not None and got_size != size:
         raise DataError(f"{url}: got {got_size} bytes, but the course's {name} has {size}")
     if got_sha256 != digest:
@@ -168,13 +165,14 @@ def check_football(path, shown=None):
 def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, force=False):
     """Download the course's files into ``out_dir``; all or nothing. Returns the manifest dict.
 
-    A training set rebuilt from the JPEGs already there (runs may have been trained on it) is
-    replaced only with ``force``.
+    ``url``: a base URL, or a list of them (``pinned`` for the pinned copy), tried in order for
+    each file (default :func:`sources`). A training set rebuilt from the JPEGs already there (runs
+    may have been trained on it) is replaced only with ``force``.
     """
     out_dir = Path(out_dir)
     check_writable(out_dir)
-    urls = file_urls(url)
-    expected = expected_files(url, sha256, timeout)
+    tried = sources([url] if isinstance(url, str) else url)
+    expected = expected_files(sha256)
     if not force and manifest.provenance(out_dir, keys=("train",)).get("train") == "rebuilt-from-jpegs":
         raise DataError(f"{out_dir} already holds a training set rebuilt from the JPEGs (runs trained on it "
                         f"need it): pass --force to replace it with the course's, or --out another folder")
@@ -183,14 +181,10 @@ def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, 
         with atomic_paths([out_dir / n for n in FILES] + [out_dir / MANIFEST_FILE]) as tmps:
             files = {}
             for name, tmp in zip(FILES, tmps):
-                log(f"downloading {urls[name]}")
-                got = download(urls[name], tmp, timeout, progress)
-                counts = verify(urls[name], tmp, name, got, expected[name])
-                files[name] = manifest.entry(tmp, urls[name], counts=counts, name=name, digest=got)
+                got, source, counts = fetch_one(name, tmp, tried, expected[name], timeout, log, progress)
+                files[name] = manifest.entry(tmp, source, counts=counts, name=name, digest=got)
                 files[name]["sha256_from"] = expected[name][2]
-                log(f"  {name}: sha256 {got} ({files[name]['provenance']}, checked against "
-                    f"{expected[name][2]})")
-            doc = {"source": url or os.environ.get(URL_ENV) or "the pinned public copy",
+            doc = {"source": " ".join(tried),
                    "fetched": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "files": {**kept, **files}}
             tmps[-1].write_text(json_text(doc))
@@ -198,6 +192,26 @@ def fetch(out_dir, url=None, sha256=None, timeout=60, log=print, progress=True, 
         raise DataError(write_failure(e, out_dir)) from None
     log(f"wrote {', '.join(str(out_dir / n) for n in FILES)}")
     return doc
+
+
+def fetch_one(name, tmp, tried, expected, timeout, log, progress):
+    """Download file ``name`` into ``tmp`` from the first of ``tried`` that serves it with its
+    sha256. Returns (sha256, URL, class counts or None); every source failing is one DataError."""
+    failures = []
+    for base in tried:
+        url = file_urls(base)[name]
+        try:
+            got = download(url, tmp, timeout, progress)
+            counts = verify(url, tmp, name, got, expected)
+        except DataError as e:
+            failures.append(str(e))
+            log(f"  {name}: {e}" + ("; trying the next source" if base != tried[-1] else ""))
+            continue
+        log(f"  {name}: sha256 {got} from {url} ({manifest.judge(name, got)}, checked against {expected[2]})")
+        return got, url, counts
+    if len(failures) == 1:
+        raise DataError(failures[0])
+    raise DataError(f"{name}: every source failed ({len(failures)} tried; the last: {failures[-1]})")
 
 
 def parse_sha_args(values):

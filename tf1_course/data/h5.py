@@ -25,7 +25,7 @@ import numpy as np
 
 from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.core.errors import DataError
-from tf1_course.core.fileio import atomic_path
+from tf1_course.core.fileio import atomic_path, not_a_regular_file
 
 Split = namedtuple("Split", ["x", "y", "classes"])  # uint8 [m,64,64,3], int64 [m], int64 [C]
 NUM_CLASSES = 6
@@ -63,9 +63,12 @@ def load_split(path, split, shown=None):
     """
     path = Path(path)
     shown = shown or path
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"{shown}: not found; build it with `tf1-course data build` "
                         f"(or `tf1-course data fetch`)")
+    special = not_a_regular_file(path)
+    if special:
+        raise DataError(f"{shown}: is {special}, not an h5 file")
     try:
         with h5py.File(path, "r") as f:
             keys = [f"{split}_set_x", f"{split}_set_y", "list_classes"]

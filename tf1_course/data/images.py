@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tf1_course.core.errors import DataError
-from tf1_course.core.fileio import atomic_path
+from tf1_course.core.fileio import atomic_path, not_a_regular_file
 
 IMAGE_SIZE = 64  # SIGNS images are 64x64x3
 MAX_PIXELS = 100_000_000  # refuse larger images (a 200 MP phone photo passes; a decompression bomb not)
@@ -26,13 +26,59 @@ class ImageError(DataError):
     """An image that cannot be read; the message names the file and the reason."""
 
 
-def _to_rgb(im):
-    """RGB uint8; transparent pixels are composited onto white (a PNG with alpha, a GIF)."""
-    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")  # 16-bit grayscale (a 16-bit PNG, PGM or TIFF)
+TRANSPARENT = ("RGBA", "LA", "La", "RGBa", "PA")     # modes with an alpha channel
+CONVERTIBLE = ("1", "L", "P", "RGB", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")  # Pillow maps these to 8-bit RGB
+
+
+def _to_rgb(im, path):
+    """RGB uint8 of any Pillow mode, every one mapped to 0..255 (never clipped to white):
+
+    - transparency (RGBA, LA, a palette with a transparent colour) is composited onto white;
+    - 16-bit gray (I;16*) is divided by 257 (65535 -> 255);
+    - 32-bit integer gray (I) is taken as 8-bit when its values fit 0..255, else as 16-bit;
+      values outside 0..65535 have no known scale and are refused;
+    - floating-point gray (F) is taken as 0..1 when its values fit, else as 0..255, else 0..65535;
+      negative or non-finite values are refused;
+    - CMYK, YCbCr, LAB, HSV, bilevel and palette images go through Pillow's conversion.
+
+    A 16-bit RGB PNG is already 8-bit RGB here (Pillow keeps each channel's high byte).
+    Any other mode is refused with an ImageError that names it.
+    """
+    mode = im.mode
+    if mode in TRANSPARENT or (mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
-    return im.convert("RGB")
+    if mode in SIXTEEN_BIT or mode in ("I", "F"):
+        return Image.fromarray(_gray_to_8bit(np.asarray(im), mode, path), "L").convert("RGB")
+    if mode in CONVERTIBLE:
+        return im.convert("RGB")
+    raise ImageError(f"{path}: image mode {mode} cannot be mapped to 8-bit RGB; save the photo as an "
+                     f"ordinary 8-bit JPEG or PNG")
+
+
+def _gray_to_8bit(a, mode, path):
+    """One channel of 16-bit, 32-bit integer or floating-point gray -> uint8 [h, w] (see _to_rgb)."""
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ImageError(f"{path}: {mode} pixels that are not finite numbers (nan or inf): not a photo")
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if lo < 0:
+        raise ImageError(f"{path}: {mode} pixels below 0 ({lo:g}): their scale is unknown; save the "
+                         f"photo as an 8-bit JPEG or PNG")
+    if mode in SIXTEEN_BIT:
+        top = 65535
+    elif mode == "F" and hi <= 1:
+        top = 1
+    elif hi <= 255:
+        top = 255
+    elif hi <= 65535:
+        top = 65535
+    else:
+        raise ImageError(f"{path}: {mode} pixels up to {hi:g}, over 65535: their scale is unknown; save "
+                         f"the photo as an 8-bit JPEG or PNG")
+    return np.round(a * (255 / top)).astype(np.uint8)
 
 
 def make_square(im, mode="crop"):
@@ -71,8 +117,9 @@ def load_image(path, size=IMAGE_SIZE, resize="crop", max_pixels=MAX_PIXELS):
     path = Path(path)
     if not path.exists():
         raise ImageError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a directory, not an image")
+    special = not_a_regular_file(path)
+    if special:
+        raise ImageError(f"{path}: is {special}, not an image file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -84,7 +131,7 @@ def load_image(path, size=IMAGE_SIZE, resize="crop", max_pixels=MAX_PIXELS):
                 im.seek(0)  # first frame of an animated GIF/WebP
                 im.load()
                 im = ImageOps.exif_transpose(im)
-                im = _to_rgb(im)
+                im = _to_rgb(im, path)
     except ImageError:
         raise
     except UnidentifiedImageError:

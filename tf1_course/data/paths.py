@@ -7,13 +7,13 @@ When ``tf1-course data build`` is given no ``--from``, the SIGNS source is searc
 
 1. ``$TF1_COURSE_SIGNS_DIR``
 2. ``datasets/signs`` (a copy you put in the data directory)
-3. ``../shared/datasets/signs`` beside the checkout (this project's shared data folder)
+3. the SIGNS photos bundled with the package (:mod:`tf1_course.data.bundle`)
 
 A source is a folder holding ``train_signs/`` (and optionally ``val_signs/``, ``test_signs/``), or
 one holding ``64x64_SIGNS/`` with those inside, optionally with the course's ``test_signs.h5``.
 
 A course file (the football ``data.mat``, ``test_signs.h5``) is looked for in the data directory
-first, where ``tf1-course data fetch`` puts it, then in the shared folders (:func:`find_course_file`).
+first, where ``tf1-course data fetch`` puts it, then among the bundled files (:func:`find_course_file`).
 """
 
 import os
@@ -29,19 +29,12 @@ DEV_FILE = "dev_signs.h5"  # the 216 photos of val_signs/ (split name "dev")
 TRAIN_MINUS_DEV_FILE = "train_minus_dev_signs.h5"  # the other 864 (split name "train")
 FOOTBALL_FILE = "data.mat"  # the regularization lab's 2-D data set
 MANIFEST_FILE = "manifest.json"
-SHARED_SUBDIR = {TRAIN_FILE: "signs", TEST_FILE: "signs", FOOTBALL_FILE: "football"}
-
-CHECKOUT = Path(__file__).resolve().parents[2]  # the repository root, when run from a checkout
+SUBDIR = {TRAIN_FILE: "signs", TEST_FILE: "signs", FOOTBALL_FILE: "football"}  # the bundle's layout
 
 
 def data_dir(override=None):
     """The directory holding train_signs.h5 / test_signs.h5."""
     return Path(override or os.environ.get(DATA_DIR_ENV) or "datasets")
-
-
-def shared_datasets():
-    """The shared data folders: ../shared/datasets from here, then beside the checkout."""
-    return _unique([Path("..") / "shared" / "datasets", CHECKOUT.parent / "shared" / "datasets"])
 
 
 def _unique(paths):
@@ -56,11 +49,13 @@ def _unique(paths):
 
 def course_file_candidates(name, env=None):
     """Where the course file ``name`` is looked for: ``$env``, the data directory (also its
-    ``football/`` or ``signs/`` subfolder, the shared layout), then the shared folders."""
-    sub = Path(SHARED_SUBDIR.get(name, "")) / name
+    ``football/`` or ``signs/`` subfolder, the bundle's layout), then the bundled copy."""
+    from tf1_course.data import bundle
+
+    sub = Path(SUBDIR.get(name, "")) / name
     out = [Path(os.environ[env])] if env and os.environ.get(env) else []
     out += [data_dir() / name, data_dir() / sub]
-    return out + [d / sub for d in shared_datasets()]
+    return out + ([bundle.path(bundle.COURSE_FILES[name])] if name in bundle.COURSE_FILES else [])
 
 
 def find_course_file(name, env=None):
@@ -88,9 +83,11 @@ def find_tree(src):
 
 def source_candidates():
     """The places searched for a SIGNS source tree, in order (see the module docstring)."""
+    from tf1_course.data import bundle
+
     out = [Path(os.environ[SIGNS_SRC_ENV])] if os.environ.get(SIGNS_SRC_ENV) else []
     out.append(data_dir() / "signs")
-    return _unique(out + [d / "signs" for d in shared_datasets()])
+    return _unique(out + [bundle.path(bundle.SIGNS)])
 
 
 def find_source():

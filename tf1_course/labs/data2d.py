@@ -19,7 +19,7 @@ FOOTBALL_ENV = "TF1_COURSE_FOOTBALL"  # a path to the course's data.mat, if it i
 
 
 def football_candidates():
-    """Where data.mat is looked for: $TF1_COURSE_FOOTBALL, the data directory, ../shared/datasets."""
+    """Where data.mat is looked for: $TF1_COURSE_FOOTBALL, the data directory, the bundled copy."""
     return paths.course_file_candidates(paths.FOOTBALL_FILE, env=FOOTBALL_ENV)
 
 

@@ -18,6 +18,7 @@ from tf1_course.data.prepare import flatten_and_scale
 from tf1_course.signs.rundir import RunDir
 from tf1_course.signs.settings import model_options, saved_settings
 
+ROTATION_RETRIES = 3  # a training under way may remove the checkpoint being restored: take the newer one
 CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS: 0..5 fingers up
 
 
@@ -33,6 +34,9 @@ class TrainedModel:
         self.config = self.run.load_config()
         saved_settings(self.run, self.config)  # damaged settings: one line, not a traceback
         self.checkpoint = self.run.require_checkpoint()  # before building anything: one clear line
+        state = self.run.state(self.checkpoint)  # still training, or stopped before its last epoch
+        if state:
+            log(state)
         device = devices.resolve(device)
         log(devices.describe(device))
         train = self.config["train"]
@@ -44,12 +48,18 @@ class TrainedModel:
         self.graph.finalize()
         config = devices.session_config(device, batch_norm=self.g.options.batch_norm)
         self.sess = tf.Session(graph=self.graph, config=config)
-        try:
-            saver.restore(self.sess, self.checkpoint.prefix)
-        except (tf.errors.OpError, ValueError) as e:
-            self.sess.close()
-            raise UsageError(f"checkpoint {self.checkpoint.prefix} is damaged or does not fit the run's "
-                             f"config ({reason(e)})") from None
+        for attempt in range(ROTATION_RETRIES + 1):
+            try:
+                saver.restore(self.sess, self.checkpoint.prefix)
+                break
+            except (tf.errors.OpError, ValueError) as e:
+                newest = self.run.latest_checkpoint()
+                if attempt < ROTATION_RETRIES and newest and newest.prefix != self.checkpoint.prefix:
+                    self.checkpoint = newest  # a training still under way removed it (it keeps the newest few)
+                    continue
+                self.sess.close()
+                raise UsageError(f"checkpoint {self.checkpoint.prefix} is damaged or does not fit the run's "
+                                 f"config ({reason(e)})") from None
 
     @property
     def epoch(self):

@@ -33,7 +33,9 @@ def format_prediction(p, threshold=LOW_CONFIDENCE):
 
 def build_parser():
     p = Parser(prog="tf1-course predict", description=__doc__.split("\n\n")[0])
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="photo(s): JPEG, PNG, BMP, GIF, WebP, any size")
+    p.add_argument("images", nargs="*", metavar="IMAGE",
+                   help="photo(s): JPEG, PNG, BMP, GIF, WebP, any size (default: the phone photo bundled "
+                        "with the package, a thumbs-up)")
     p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help=f"trained run (default {DEFAULT_RUN_DIR})")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     p.add_argument("--resize", choices=RESIZE_MODES, default="crop",
@@ -54,6 +56,11 @@ def run(args):
         print(f"tf1-course predict: error: {message}", file=sys.stderr)
 
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    if not args.images:
+        from tf1_course.data import bundle
+
+        args.images = [str(bundle.photo())]
+        log(f"no IMAGE given: predicting the photo bundled with the package ({args.images[0]})")
     with open_model(args.run_dir, args.device, log=log) as model:
         preds = predict_images(model, args.images, args.resize, args.max_pixels,
                                args.save_preprocessed, on_error)

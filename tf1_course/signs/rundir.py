@@ -25,12 +25,23 @@ from pathlib import Path
 
 from tf1_course.data import paths
 from tf1_course.core.errors import UsageError, reason
-from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, sha256, write_json
+from tf1_course.core.fileio import LOCK_NAME, folder_in_use, folder_lock, read_json, sha256, write_json
 
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
 
 Checkpoint = namedtuple("Checkpoint", ["epoch", "prefix", "progress"])  # progress: the .json sidecar
+RUN_OVERHEAD_BYTES = 400_000  # a run's files besides the weights: TensorBoard, cost.png, JSON, the log
+
+
+def disk_bytes(hidden, n_x=12288, n_y=6):
+    """The most a run of a model with these hidden sizes holds on disk: KEEP_CHECKPOINTS + 1
+    checkpoints while one is saved (each float32: the weights and Adam's two slots), then
+    parameters.npz and the rest (12.6 MB measured for the course's 25, 12 after training; this
+    gives 16.4 MB)."""
+    dims = [n_x, *hidden, n_y]
+    n = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
+    return 4 * n * (3 * (KEEP_CHECKPOINTS + 1) + 1) + RUN_OVERHEAD_BYTES
 
 
 class RunDir:
@@ -181,6 +192,20 @@ class RunDir:
     def lock(self):
         """Hold the run's lock while training writes here; a second training is refused in one line."""
         return folder_lock(self.path, "training", "--run-dir")
+
+    def is_training(self):
+        """True while a training holds the run's lock."""
+        return folder_in_use(self.path)
+
+    def state(self, checkpoint):
+        """A line on a run that is not finished, for evaluate and predict ("" when it is)."""
+        epochs = self.load_config()["train"].get("num_epochs")
+        if self.is_training():
+            return f"still training: scoring the checkpoint of epoch {checkpoint.epoch}"
+        if not self.metrics.is_file() or (epochs and checkpoint.epoch < epochs):
+            return (f"unfinished: scoring the checkpoint of epoch {checkpoint.epoch} of {epochs} (continue it with "
+                    f"`tf1-course train --run-dir {self} --resume`)")
+        return ""
 
 
 # --- the data a run was trained on ------------------------------------------------------------

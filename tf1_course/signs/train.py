@@ -10,17 +10,19 @@ own loop) compute the same numbers (see :mod:`tf1_course.signs.loops`). The step
 
 import argparse
 import dataclasses
+import signal
 import sys
 
 from tf1_course.core.command import Parser, run_main
 from tf1_course.core.device import DEVICES
 from tf1_course.core.errors import UsageError
+from tf1_course.core.interrupt import exit_code
 from tf1_course.signs.loops import ENGINES
 from tf1_course.signs.rundir import DEFAULT_RUN_DIR
 from tf1_course.signs.training import train
 from tf1_course.signs.settings import TrainConfig
 
-EXIT_CODES = {"finished": 0, "stopped": 0, "interrupted": 130}
+EXIT_CODES = {"finished": 0, "stopped": 0}  # "interrupted": 130 for Ctrl-C, 143 for SIGTERM
 
 
 def build_parser():
@@ -79,6 +81,8 @@ def run(args):
     result = train(args.run_dir, given_flags(args), args.data_dir, args.device, args.resume, args.overwrite)
     if result.outcome == "diverged":
         raise UsageError(result.message)
+    if result.outcome == "interrupted":
+        return exit_code(result.signum or signal.SIGINT)
     return EXIT_CODES[result.outcome]
 
 

@@ -19,7 +19,6 @@ import dataclasses
 import math
 import platform
 import resource
-import signal
 import sys
 import time
 from collections import namedtuple
@@ -33,6 +32,7 @@ from tf1_course.data import h5
 from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_data_dir
 from tf1_course.data.prepare import prepare as prepare_split
 from tf1_course.core.errors import UsageError, reason
+from tf1_course.core.interrupt import NAMES, Interrupt
 from tf1_course.core.fileio import atomic_path, check_writable, write_json
 from tf1_course.signs.rundir import RunDir, data_record, locate_data, ordered_files
 from tf1_course.signs.settings import MATH_FIELDS, TrainConfig, model_options, resolve_config, saved_settings
@@ -41,7 +41,8 @@ from tf1_course.signs.settings import MATH_FIELDS, TrainConfig, model_options, r
 # The course's data set: train on train_signs.h5, score on it and on test_signs.h5.
 COURSE_FILES = {"train": (TRAIN_FILE, "train"), "test": (TEST_FILE, "test")}
 
-Result = namedtuple("Result", ["outcome", "metrics", "epochs", "message"])
+Result = namedtuple("Result", ["outcome", "metrics", "epochs", "message", "signum"])  # signum: what interrupted it
+Result.__new__.__defaults__ = (None,)
 # cost per epoch, epochs done, training seconds, and per epoch {role: accuracy} when tracked (tuning)
 Progress = namedtuple("Progress", ["costs", "epoch", "seconds", "scores"])
 Built = namedtuple("Built", ["graph", "g", "engine", "init", "saver"])
@@ -62,35 +63,6 @@ class RunLog:
 
     def close(self):
         self.file.close()
-
-
-class CtrlC:
-    """First Ctrl-C sets ``requested`` (the loop saves and stops after this epoch) and prints
-    ``message``; a second aborts (KeyboardInterrupt). ``flag``: another object whose ``requested``
-    the handler sets instead (tuning's Ray stopper)."""
-
-    def __init__(self, message="finishing this epoch and saving a checkpoint", flag=None):
-        self.requested = False
-        self.previous = None
-        self.message, self.flag = message, flag if flag is not None else self
-
-    def _handler(self, signum, frame):
-        if self.flag.requested:
-            raise KeyboardInterrupt
-        self.flag.requested = True
-        print(f"\nCtrl-C: {self.message} (Ctrl-C again to abort)", file=sys.stderr, flush=True)
-
-    def __enter__(self):
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread (a tuning worker): Ctrl-C behaves as usual
-            self.previous = None
-        return self
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
 
 
 # --- prepare ----------------------------------------------------------------------------------
@@ -215,7 +187,7 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
 
     outcome, message = "finished", None
     try:
-        with CtrlC() as ctrl_c, progress_bar.bar(cfg.num_epochs, "train", "epoch", initial=progress.epoch,
+        with Interrupt() as interrupt, progress_bar.bar(cfg.num_epochs, "train", "epoch", initial=progress.epoch,
                                                  enabled=show_progress) as bar:
             for epoch in range(progress.epoch, cfg.num_epochs):
                 t0 = time.perf_counter()
@@ -244,15 +216,15 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
                 bar.update()
                 done = epoch + 1
                 stop = on_epoch(epoch, cost, scores) if on_epoch else False
-                if ctrl_c.requested or stop:
+                if interrupt.requested or stop:
                     checkpoint(done)
-                    outcome = "interrupted" if ctrl_c.requested else "stopped"
+                    outcome = "interrupted" if interrupt.requested else "stopped"
                     break
                 if done % cfg.save_every == 0 or done == cfg.num_epochs:
                     checkpoint(done)
     finally:
         writer.close()
-    return outcome, Progress(costs, len(costs), seconds, history), message
+    return outcome, Progress(costs, len(costs), seconds, history), message, interrupt.signum
 
 
 def _other_suspects(cfg):
@@ -380,13 +352,13 @@ def _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch,
         progress = restore_or_init(sess, built, run, resume, log)
         start = progress.epoch
         scored = {role: XY for role, XY in data.items() if role != "train"}
-        outcome, progress, message = run_epochs(sess, built, cfg, run, progress, log, on_epoch, show_progress,
-                                                scored)
+        outcome, progress, message, signum = run_epochs(sess, built, cfg, run, progress, log, on_epoch,
+                                                        show_progress, scored)
         if outcome == "interrupted":
-            log(f"stopped after epoch {progress.epoch}; checkpoint saved. Continue with: "
-                f"tf1-course train --run-dir {run} --resume")
+            log(f"stopped after epoch {progress.epoch} ({NAMES.get(signum, 'a signal')}); checkpoint saved. "
+                f"Continue with: tf1-course train --run-dir {run} --resume")
         if outcome in ("interrupted", "diverged"):
-            return Result(outcome, None, progress.epoch, message)
+            return Result(outcome, None, progress.epoch, message, signum)
         if start >= cfg.num_epochs:
             log(f"{run} is already trained to {start} epochs (raise --epochs to train more)")
         metrics = finish(sess, built, cfg, run, progress, data, record, device, log)

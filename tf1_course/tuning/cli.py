@@ -13,6 +13,7 @@ trials and the same command resumes the study.
 import argparse
 import datetime
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from tf1_course.tuning import search_space, study as studies
 from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.core.errors import UsageError
+from tf1_course.core.interrupt import Terminated, exit_code
 from tf1_course.core.fileio import read_json, replace_dir, sha256, write_json
-from tf1_course.signs.rundir import RunDir, data_record
+from tf1_course.signs.rundir import RunDir, data_record, disk_bytes
+from tf1_course.signs.settings import TrainConfig
 
 DEFAULT_STUDY = "runs/tune"
 DEFAULT_TRIALS = 16
@@ -134,7 +137,9 @@ def plan(args):
     if args.refine and Path(args.refine).resolve() == study.path.resolve():
         raise UsageError("--refine needs another --study folder for the new, narrower study")
     space, refined = resolve_space(args, study)
-    check_trials(search_space.sample(space, args.trials, args.seed), args.epochs)  # before anything is written
+    configurations = search_space.sample(space, args.trials, args.seed)
+    check_trials(configurations, args.epochs)  # before anything is written
+    check_disk(study, configurations, args.epochs)
     folder = paths.data_dir(args.data_dir)
     asked = {"kind": "tf1-course study", "space": {n: search_space.format_spec(s) for n, s in sorted(space.items())},
              "seed": args.seed, "trials": args.trials, "epochs": args.epochs,
@@ -144,6 +149,29 @@ def plan(args):
              "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "tf1_course": __version__}
     return study, asked, space, refined, folder
+
+
+def check_disk(study, configurations, epochs):
+    """Print the disk the study's trials still to run will need; refuse in one line when the
+    study folder's disk has less free."""
+    done = {k for k, r in (study.load_results(len(configurations)) if study.spec.is_file() else {}).items()
+            if r["status"] in studies.FINAL}
+    sizes = [disk_bytes(trial_flags(values, epochs).get("hidden", TrainConfig.hidden))
+             for k, values in enumerate(configurations) if k not in done]
+    need = sum(sizes)
+    where = next(p for p in (study.path, *study.path.resolve().parents) if p.exists())
+    free = shutil.disk_usage(where).free
+    if need > free:
+        raise UsageError(f"--trials {len(configurations)}: the study would need about {_size(need)} on disk "
+                         f"({len(sizes)} trial(s), up to {_size(max(sizes))} each), and {where} has {_size(free)} "
+                         f"free; run fewer trials or give --study a folder on a larger disk")
+    if sizes:
+        print(f"disk: about {_size(need)} for {len(sizes)} trial(s) (up to {_size(max(sizes))} each, checkpoints "
+              f"included); {_size(free)} free")
+
+
+def _size(n):
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def trial_flags(values, epochs):
@@ -202,12 +230,12 @@ def run_study(args, study, asked, space, folder):
               f"{counts['done']}/{counts['total']} done, {counts['total'] - counts['done']} left", flush=True)
 
     asha = {"max_epochs": saved["epochs"], **saved["asha"]} if saved.get("asha") else None
-    interrupted = False
+    interrupted = None  # the exit code of Ctrl-C (130) or SIGTERM (143) that stopped the trials
     try:
         engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
                           on_done=on_done, storage=study.path / "ray", name="trials")
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as e:
+        interrupted = exit_code(signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT)
     names = [n for n, s in sorted(space.items()) if s.kind != "fixed"]
     if results:
         for line in studies.table(results, names):
@@ -218,7 +246,7 @@ def run_study(args, study, asked, space, folder):
     if interrupted or unfinished:
         print(f"stopped with {len(unfinished) + len(failed)} trial(s) unfinished (each resumes from its last "
               f"checkpoint); run the same command to resume the study", file=sys.stderr)
-        return 130
+        return interrupted or exit_code(signal.SIGINT)
     if failed:
         raise UsageError(f"trial(s) {', '.join(map(str, failed))} failed (see above); fix the cause and run "
                          f"the same command to run them again")

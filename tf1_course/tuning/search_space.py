@@ -121,8 +121,13 @@ def load_space_file(path):
     """A space from a JSON or TOML file: {"learning_rate": "log:1e-5:1e-1", ...}."""
     from pathlib import Path
 
+    from tf1_course.core.fileio import not_a_regular_file
+
     path = Path(path)
     try:
+        special = path.exists() and not_a_regular_file(path)
+        if special:
+            raise UsageError(f"{path}: is {special}, not a search space file")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise UsageError(f"{path}: cannot read the search space ({e.strerror})") from None

@@ -17,6 +17,8 @@ workers at normal priority.
 
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -30,7 +32,7 @@ TrialOptions = namedtuple("TrialOptions", ["report_epochs", "score_epochs"])
 TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "metrics", "seconds", "error"])
 
 ADDRESS_ENV = "RAY_ADDRESS"
-CONNECT_TIMEOUT_S = 10  # how long to wait for a cluster at --address before saying it is not there
+CONNECT_TIMEOUT_S = 5  # how long to wait for a cluster at --address (connect, then one GCS call)
 # Set in the driver before a local Ray starts, so its workers inherit them (through runtime_env
 # they would cost Ray its pre-started workers): workers at normal priority (Ray's default nice 15
 # starves them when anything else runs), TensorFlow's per-Session thread pools (tf1_course.core.compat
@@ -41,19 +43,27 @@ WORKER_ENV = {"TF_OVERRIDE_GLOBAL_THREADPOOL": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
 
 def _train_trial(config, trials, options):
     """The trainable, in a Ray worker: one ``training.train``; a report per epoch when the
-    scheduler needs them (each costs Tune a few ms of bookkeeping), and one at the end."""
+    scheduler needs them (each costs Tune a few ms of bookkeeping), and one at the end.
+
+    The last epoch has no report of its own: the final report carries it. So a scheduler never
+    judges a trial on its last epoch before the trial has finished (ASHA's rungs at grace x 3^k
+    can fall on it), and stops only trials that have epochs left.
+    """
     from ray import tune
 
     from tf1_course.signs.rundir import RunDir
     from tf1_course.signs.training import train
 
     trial = trials[config["key"]]
+    epochs = trial.flags["num_epochs"]
     last = {"dev_accuracy": 0.0}  # a scheduler wants its metric in every report, the final one too
 
     def on_epoch(epoch, cost, scores):
+        last.update({f"{k}_accuracy": v for k, v in scores.items()})
         if options.report_epochs:
-            last.update({f"{k}_accuracy": v for k, v in scores.items()})
-            tune.report({"epoch": epoch + 1, "cost": cost, **last})
+            last.update(epoch=epoch + 1, cost=cost)
+            if epoch + 1 < epochs:
+                tune.report(dict(last))
 
     start = time.perf_counter()
     result = train(trial.run_dir, trial.flags, trial.data_dir, "cpu", resume=RunDir(trial.run_dir).has_run(),
@@ -83,8 +93,15 @@ def prepare_environment(address=None):
     return address
 
 
+_LOCAL_TEMP = []  # the temporary folder of the local instance this process started (see disconnect)
+
+
 def connect(address=None, num_cpus=None):
-    """Start a local Ray instance, or connect to ``address``; one UsageError if it is not there."""
+    """Start a local Ray instance, or connect to ``address``; one UsageError if it is not there.
+
+    A local instance keeps its session (logs, sockets, 0.3-7 MB) in a temporary folder of its own,
+    not in /tmp/ray beside every other session: :func:`disconnect` removes it, and only it.
+    """
     address = prepare_environment(address)
     import ray
 
@@ -100,14 +117,32 @@ def connect(address=None, num_cpus=None):
             raise UsageError(f"no Ray cluster reachable at {address} ({first}); start one with "
                              f"`ray start --head --port=PORT`, or drop --address to run locally") from None
     else:
-        # "local": a new instance for this run, even if `ray start` left one running on this machine
-        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, **kwargs)
+        # "local": a new instance for this run, even if `ray start` left one running on this machine;
+        # short path: Ray's Unix sockets live below it (at most 107 bytes)
+        temp = tempfile.mkdtemp(prefix="tf1-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        _LOCAL_TEMP.append(temp)
+        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
+                 _temp_dir=temp, **kwargs)
     return address
 
 
+def disconnect():
+    """Stop (or leave) Ray; a local instance's session folder goes with it."""
+    import ray
+
+    ray.shutdown()
+    while _LOCAL_TEMP:
+        shutil.rmtree(_LOCAL_TEMP.pop(), ignore_errors=True)
+
+
 def probe(address, timeout=CONNECT_TIMEOUT_S):
-    """One UsageError at once when nothing listens at HOST:PORT (Ray itself would retry for
-    minutes: 820 s measured here for an address that does not answer)."""
+    """One UsageError, within ``timeout`` seconds or so, unless a Ray cluster answers at HOST:PORT.
+
+    Ray itself would retry for minutes: 820 s measured here for an address that does not answer,
+    and more than 300 s for a port that answers but is not Ray's (a dashboard, any other service).
+    So first a TCP connection, then one call of the GCS's own gRPC service (GetClusterId), which
+    only a Ray GCS answers (a cluster with token authentication answers "unauthenticated": Ray).
+    """
     import socket
 
     if address.startswith("ray://"):
@@ -120,6 +155,33 @@ def probe(address, timeout=CONNECT_TIMEOUT_S):
     except OSError as e:
         raise UsageError(f"no Ray cluster reachable at {address} ({e.strerror or 'timed out'}); start one with "
                          f"`ray start --head --port={port}`, or drop --address to run locally") from None
+    why = _not_a_ray_gcs(address, timeout)
+    if why:
+        raise UsageError(f"{address} answers but is not a Ray cluster ({why}); give the address of a Ray head "
+                         f"(`ray start --head` prints it), or drop --address to run locally")
+
+
+GCS_METHOD = "/ray.rpc.NodeInfoGcsService/GetClusterId"  # answered by every Ray GCS; an empty request
+
+
+def _not_a_ray_gcs(address, timeout):
+    """None when a Ray GCS answers at ``address``, else a few words on what answered instead."""
+    import grpc
+
+    with grpc.insecure_channel(address) as channel:
+        call = channel.unary_unary(GCS_METHOD, request_serializer=bytes, response_deserializer=bytes)
+        try:
+            call(b"", timeout=timeout)
+        except grpc.RpcError as e:
+            code = e.code()
+            if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                return None  # Ray's GCS, asking for its token
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                return f"no gRPC answer within {timeout:g} s"
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                return "a gRPC server without Ray's GCS service"
+            return f"not a gRPC server: {code.name.lower()}"
+    return None
 
 
 def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=None, on_done=None,
@@ -130,7 +192,8 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     ``on_done(TrialOutcome)`` as each trial ends (status "finished", "diverged", "stopped" by the
     scheduler, or "error"). ``asha``: {"max_epochs", "grace_epochs"} to let Ray Tune's ASHA
     scheduler stop bad trials early, judged on "dev_accuracy". Ctrl-C stops the trials and raises
-    KeyboardInterrupt; trials already ended stay ended (the caller saved them in ``on_done``).
+    KeyboardInterrupt (SIGTERM the same: :class:`tf1_course.core.interrupt.Terminated`); trials
+    already ended stay ended (the caller saved them in ``on_done``).
     ``score_epochs``: score each trial's other data sets (dev) after every epoch, for the study's
     curves; False scores them once at the end, as ``tf1-course train`` does.
     """
@@ -138,7 +201,7 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     import ray
     from ray import tune
 
-    from tf1_course.signs.training import CtrlC
+    from tf1_course.core.interrupt import Interrupt, raised_by
 
     if not trials:
         return {}
@@ -151,8 +214,9 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
     if asha:
         from ray.tune.schedulers import ASHAScheduler
 
-        # max_t one above the epochs: a trial's last report (its outcome) must not look like a stop
-        scheduler = ASHAScheduler(time_attr="training_iteration", max_t=asha["max_epochs"] + 1,
+        # judged by epoch; the last epoch is only in the final report (see _train_trial), so a rung
+        # that falls on it (epochs = grace x 3^k, or grace >= epochs) never stops a finished trial
+        scheduler = ASHAScheduler(time_attr="epoch", max_t=asha["max_epochs"],
                                   grace_period=min(asha["grace_epochs"], asha["max_epochs"]), reduction_factor=3)
     concurrent = max(1, min(max_concurrent or cpus, len(trials)))
     interrupt = _make_interrupt_stopper()
@@ -168,16 +232,16 @@ def run_trials(trials, address=None, max_concurrent=None, asha=None, on_epoch=No
                                                  callbacks=[collector], stop=interrupt))
     try:
         # first Ctrl-C: every running trial stops after its epoch (the ended ones are kept)
-        with CtrlC("stopping the running trials (each resumes from its last checkpoint next time); "
+        with Interrupt("stopping the running trials (each resumes from its last checkpoint next time); "
                    "the ended ones are kept", flag=interrupt):
             tuner.fit()
     finally:
         if started_here:
-            ray.shutdown()
+            disconnect()
     if collector.failure is not None:
         raise collector.failure
     if interrupt.requested:
-        raise KeyboardInterrupt
+        raise raised_by(interrupt.signum)  # KeyboardInterrupt, or Terminated for SIGTERM
     return collector.outcomes
 
 
@@ -187,7 +251,7 @@ def _make_interrupt_stopper():
     class Interrupt(Stopper):
         """Stops every trial once Ctrl-C was pressed."""
 
-        requested = False
+        requested, signum = False, None
 
         def __call__(self, trial_id, result):
             return False
@@ -217,7 +281,9 @@ def _make_collector_class():
             key = trial.config["key"]
             if result.get("final"):
                 self.final[key] = result
-                return
+                seen = self.history.get(key, [])
+                if "epoch" not in result or (seen and seen[-1]["epoch"] >= result["epoch"]):
+                    return  # the final report repeats no new epoch
             if "epoch" in result:
                 report = {k: result[k] for k in result if k == "epoch" or k == "cost" or k.endswith("_accuracy")}
                 self.history.setdefault(key, []).append(report)
