@@ -32,7 +32,7 @@ ALLOWED = {
 # The batch-norm lab measures batch norm on the SIGNS model itself (the TF engine is the package's
 # own model and training, not a copy): the only lab modules that may use the SIGNS model.
 LAB_USES_SIGNS = {"tf1_course.labs.lab_batchnorm", "tf1_course.labs.tf_engine.signs"}
-COMMAND_MODULES = {module for module, _ in COMMANDS.values()}
+COMMAND_MODULES = {entry.partition(":")[0] for entry, _ in COMMANDS.values()}  # "module" or "module:function"
 
 
 def package_modules():

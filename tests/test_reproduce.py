@@ -131,7 +131,7 @@ def test_overwrite_replaces_a_report_only_when_the_new_one_is_complete(tmp_path,
     def interrupted():
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reproduce, "basics_rows", interrupted)
+    monkeypatch.setattr(reproduce, "run_all", lambda *a: interrupted())
     assert reproduce.main(["--quick", "--name", "r", "--out", str(tmp_path / "reports"), "--data-dir", str(data),
                            "--overwrite"]) == 130
     assert (old / "REPORT.md").read_text() == "the old report"

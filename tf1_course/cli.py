@@ -1,8 +1,9 @@
 """``tf1-course COMMAND ...``: one entry point; each command lives in its concept's package.
 
-Each command module has ``build_parser()`` and ``main(argv=None) -> int`` (built on
-:mod:`tf1_course.core.command`) so tests call it directly. This dispatcher imports only the module asked for, so ``tf1-course --help`` and the
-data commands do not pay for importing TensorFlow.
+A command is ``main(argv=None) -> int`` in its module (built on :mod:`tf1_course.core.command`),
+so tests call it directly; ``"module:function"`` names another function of a package's cli.py
+(``basics`` lives beside ``lab`` in labs/cli.py). This dispatcher imports only the module asked
+for, so ``tf1-course --help`` and the data commands do not pay for importing TensorFlow.
 """
 
 import importlib
@@ -16,7 +17,7 @@ COMMANDS = {
     "train": ("tf1_course.signs.train", "train the 3-layer SIGNS classifier (course defaults)"),
     "evaluate": ("tf1_course.signs.evaluate", "accuracy, per-class accuracy and confusion matrix of a run"),
     "predict": ("tf1_course.signs.predict", "predict the sign in your own photos"),
-    "basics": ("tf1_course.labs.basics", "the course's first TensorFlow examples, with the course's numbers"),
+    "basics": ("tf1_course.labs.cli:basics_main", "the course's first TensorFlow examples, with the course's numbers"),
     "tune": ("tf1_course.tuning.cli", "hyperparameter search (Week 3): random search on Ray, judged on a dev set"),
     "reproduce": ("tf1_course.reproduce.cli", "run the course end to end; REPORT.md of every number it prints, ours beside"),
     "doctor": ("tf1_course.signs.doctor", "what this machine has for training: versions, GPU, data, run folder"),
@@ -45,8 +46,8 @@ def main(argv=None):
         print(f"tf1-course: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
               file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    return module.main(rest)
+    module, _, function = COMMANDS[name][0].partition(":")
+    return getattr(importlib.import_module(module), function or "main")(rest)
 
 
 if __name__ == "__main__":

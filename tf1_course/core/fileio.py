@@ -149,6 +149,11 @@ def write_text(path, text):
         tmp.write_text(text)
 
 
+def write_bytes(path, data):
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def json_text(obj):
     return json.dumps(obj, indent=2, sort_keys=True) + "\n"
 

@@ -104,21 +104,38 @@ def curves(costs, accuracies, path, title):
     save_figure(fig, path)
 
 
-def spread(values, course, path, title):
-    """One panel per quantity: our runs as dots, the course's values as lines.
+def spread(values, course, path, title, labels=None, collapsed=None, titles=None):
+    """One panel per quantity: our runs as points, the course's values as lines.
 
-    ``values``: {quantity: [our runs]}; ``course``: {quantity: {edition: value}}.
+    ``values``: {quantity: [our runs]}; ``course``: {quantity: {edition: value}}; ``labels``: one
+    name per run (the x axis: each run has its column, e.g. "o1s1" = data order 1, seed 1);
+    ``collapsed``: one bool per run, drawn as a red x apart from the runs that learned; ``titles``:
+    {quantity: panel title} (default the quantity's name). The legend
+    sits below the panels, never on a point.
     """
-    fig, axes = plt.subplots(1, len(values), figsize=(4 * len(values), 3.6))
+    n = len(next(iter(values.values()), []))
+    labels = labels or [str(k) for k in range(n)]
+    collapsed = collapsed or [False] * n
+    x = np.arange(n)
+    fig, axes = plt.subplots(1, len(values), figsize=(4.6 * len(values), 4.2))
     for ax, (key, vals) in zip(np.atleast_1d(axes), values.items()):
-        jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else np.zeros(1)
-        ax.scatter(jitter, vals, color="tab:blue", label=f"ours ({len(vals)} runs)")
+        vals = np.asarray(vals, dtype=float)
+        dead = np.asarray(collapsed, dtype=bool)
+        ax.scatter(x[~dead], vals[~dead], color="tab:blue", zorder=3, label="our runs that learned")
+        if dead.any():
+            ax.scatter(x[dead], vals[dead], color="tab:red", marker="x", s=60, zorder=3,
+                       label="our runs that collapsed to one class")
         for (edition, v), style in zip(course.get(key, {}).items(), ("--", ":")):
-            ax.axhline(v, color="tab:red", linestyle=style, label=f"course ({edition}) {v:.4g}")
-        ax.set_xlim(-0.5, 0.5)
-        ax.set_xticks([])
-        ax.set_title(key.replace("_", " "))
-        ax.legend(fontsize=7)
+            ax.axhline(v, color="tab:green", linestyle=style, label=f"course ({edition})")
+        ax.set_xticks(x, labels, rotation=60, fontsize=7)
+        ax.set_xlim(-0.7, n - 0.3)
+        ax.set_xlabel("run: data order (o) and initial seed (s)", fontsize=8)
+        shown = " / ".join(f"{v:.4g}" for v in course.get(key, {}).values())
+        ax.set_title((titles or {}).get(key, key.replace("_", " ")) + (f"\n(course: {shown})" if shown else ""),
+                     fontsize=10)
         ax.grid(alpha=0.3)
+    handles, names = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(names), fontsize=8, frameon=False)
     fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     save_figure(fig, path)

@@ -1,4 +1,4 @@
-"""``tf1-course basics``: the course's first TensorFlow 1 examples, before the SIGNS model.
+"""The course's first TensorFlow 1 examples, before the SIGNS model (``tf1-course basics``: labs/cli.py).
 
 One small function per example, in the course's order. Each builds its own fresh graph, runs it
 in a Session that it closes, and returns the values (NumPy), so tests can check them against the
@@ -11,16 +11,9 @@ TensorFlow is imported inside the functions (through :mod:`tf1_course.core.compa
 does not pay for it.
 """
 
-import sys
 from collections import namedtuple
 
 import numpy as np
-
-from tf1_course.core import device as devices
-from tf1_course.core.device import DEVICES
-
-from tf1_course.core.command import Parser, run_main
-from tf1_course.core.errors import UsageError
 
 QUADRATIC = [[1.0], [-10.0], [25.0]]  # J(w) = w^2 - 10w + 25 = (w - 5)^2, minimum at w = 5
 
@@ -340,35 +333,3 @@ EXAMPLES = {
     "compute_gradients": ("optimizer.compute_gradients(loss): gradients without an update",
                           _show_compute_gradients),
 }
-
-
-def build_parser():
-
-    p = Parser(prog="tf1-course basics", description=__doc__.split("\n\n")[0],
-               epilog="examples, in order: " + ", ".join(EXAMPLES))
-    p.add_argument("name", nargs="?", metavar="NAME", help="run only this example (default: all)")
-    p.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default auto)")
-    return p
-
-
-def run(args):
-    if args.name is not None and args.name not in EXAMPLES:
-        raise UsageError(f"unknown example {args.name!r} (choose from {', '.join(EXAMPLES)})")
-
-    device = devices.resolve(args.device)
-    config = devices.session_config(device)
-    print(devices.describe(device))
-    names = [args.name] if args.name else list(EXAMPLES)
-    for name in names:
-        heading, show = EXAMPLES[name]
-        print(f"\n== {name}: {heading}")
-        show(config)
-    return 0
-
-
-def main(argv=None):
-    return run_main(build_parser(), run, argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

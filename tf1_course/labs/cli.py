@@ -131,5 +131,38 @@ def main(argv=None):
     return run_main(build_parser(), run, argv)
 
 
+# --- tf1-course basics ------------------------------------------------------------------------
+
+def build_basics_parser():
+    from tf1_course.labs.basics import EXAMPLES
+
+    p = Parser(prog="tf1-course basics", description="the course's first TensorFlow 1 examples, with the "
+                                                     "course's numbers",
+               epilog="examples, in order: " + ", ".join(EXAMPLES))
+    p.add_argument("name", nargs="?", metavar="NAME", help="run only this example (default: all)")
+    p.add_argument("--device", choices=devices.DEVICES, default="auto", help="where to run (default auto)")
+    return p
+
+
+def run_basics(args):
+    from tf1_course.labs.basics import EXAMPLES
+
+    if args.name is not None and args.name not in EXAMPLES:
+        raise UsageError(f"unknown example {args.name!r} (choose from {', '.join(EXAMPLES)})")
+    device = devices.resolve(args.device)
+    config = devices.session_config(device)
+    print(devices.describe(device))
+    for name in [args.name] if args.name else list(EXAMPLES):
+        heading, show = EXAMPLES[name]
+        print(f"\n== {name}: {heading}")
+        show(config)
+    return 0
+
+
+def basics_main(argv=None):
+    """``tf1-course basics [NAME]``."""
+    return run_main(build_basics_parser(), run_basics, argv)
+
+
 if __name__ == "__main__":
     sys.exit(main())

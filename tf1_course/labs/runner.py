@@ -8,12 +8,11 @@ agree with each other and with the course.
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 from typing import Callable, Optional
 
 from tf1_course.core.errors import UsageError
-from tf1_course.core.fileio import jsonable, write_json
+from tf1_course.core.fileio import jsonable, write_bytes, write_json
 from tf1_course.labs import plots
 from tf1_course.labs.course import learning_rate_after
 from tf1_course.labs.np_engine import train as np_train
@@ -169,55 +168,99 @@ def reference_metrics(variant, result, reference_result):
             "max_abs_parameter_diff": a["max_abs_parameter_diff"]}
 
 
-def run_training_lab(lab, options):
-    """Run the chosen variants of ``lab`` on ``options.engines``. Returns the metrics dict."""
-    chosen = select_variants(lab.variants(), options.variants, options.steps, options.print_every)
+def run_job(lab, variant, engine, device="cpu", progress=False):
+    """One engine's run of one variant, from the course's initial weights: a Result.
+
+    Self-contained (the lab's data, initial weights and plot grid are made here, all cheap and
+    seeded), so reproduce can run the jobs of every lab at once on Ray and assemble them later.
+    """
     data = lab.load_data()
-    xx, yy, grid = plots.grid(lab.LIMITS)
-    run_dir = Path(options.run_dir)
-    metrics = {"lab": lab.NAME, "engines": list(options.engines), "device": options.device,
-               "agreement_threshold": AGREEMENT, "variants": {}}
-    done = {}  # (variant name, engine) -> Result, for reference comparisons and the comparison plot
-    start = time.perf_counter()
+    _, _, grid = plots.grid(lab.LIMITS)
+    initial = initialize_parameters(variant.hyper.layers_dims, variant.hyper.init)
+    return train(engine, variant, initial, data, grid, device, progress)
+
+
+def lab_jobs(lab, options):
+    """[(variant, engine)] of ``lab`` for ``options`` (variants, steps, engines), in run order."""
+    chosen = select_variants(lab.variants(), options.variants, options.steps, options.print_every)
+    return [(v, e) for v in chosen for e in options.engines if e in v.engines], chosen
+
+
+def run_training_lab(lab, options):
+    """Run the chosen variants of ``lab`` on ``options.engines``, one after the other, printing each
+    variant's lines as it ends. Returns the metrics dict."""
+    jobs, chosen = lab_jobs(lab, options)
+    results = {}
+    report = LabReport(lab, options, chosen)
     for variant in chosen:
-        engines = [e for e in options.engines if e in variant.engines]
-        if not engines:
+        for v, engine in jobs:
+            if v.name == variant.name:
+                results[(v.name, engine)] = run_job(lab, v, engine, options.device, options.progress)
+        report.add(variant, {e: r for (name, e), r in results.items() if name == variant.name})
+    return report.finish()
+
+
+def draw_variant(variant, engine, result, path, data, xx, yy):
+    """The variant's PNG: its cost curve and decision boundary on the training set."""
+    plots.variant_figure(path, f"{variant.title} ({engine})", result.costs, variant.unit,
+                         variant.hyper.learning_rate, data.X_train, data.Y_train, xx, yy, result.grid_predictions)
+
+
+class LabReport:
+    """A lab's report lines, PNGs and metrics.json, assembled from its jobs' Results variant by
+    variant (in the order of the lab), however and wherever the jobs ran."""
+
+    def __init__(self, lab, options, chosen):
+        self.lab, self.options, self.chosen = lab, options, chosen
+        self.data = lab.load_data()
+        self.xx, self.yy, _ = plots.grid(lab.LIMITS)
+        self.run_dir = Path(options.run_dir)
+        self.metrics = {"lab": lab.NAME, "engines": list(options.engines), "device": options.device,
+                        "agreement_threshold": AGREEMENT, "variants": {}}
+        self.done = {}  # (variant name, engine) -> Result, for reference comparisons and the comparison plot
+
+    def add(self, variant, results, pngs=None):
+        """Print and record one variant: ``results`` {engine: Result} (empty: not run on these engines);
+        ``pngs`` {engine: PNG bytes} already drawn where the job ran (else drawn here)."""
+        options = self.options
+        if not results:
             options.out(f"== {variant.name}: {variant.title}: TF engine only, skipped ==")
-            continue
-        initial = initialize_parameters(variant.hyper.layers_dims, variant.hyper.init)
-        results = {e: train(e, variant, initial, data, grid, options.device, options.progress)
-                   for e in engines}
-        course = lab.COURSE.get(variant.name, {})
+            return
+        course = self.lab.COURSE.get(variant.name, {})
         course_report = {e: compare_with_course(variant, r, course) for e, r in results.items()}
         course_report = {e: rep for e, rep in course_report.items() if rep}
-        reference_result = done.get((variant.reference, "tf"))
+        reference_result = self.done.get((variant.reference, "tf"))
         reference_report = (reference_metrics(variant, results["tf"], reference_result)
                             if reference_result is not None and "tf" in results else None)
         for line in report_lines(variant, results, course_report, reference_report, AGREEMENT):
             options.out(line)
         entry = {"config": variant.asdict(), "engines": {}}
         for engine, result in results.items():
-            done[(variant.name, engine)] = result
-            png = run_dir / f"{variant.name}-{engine}.png"
-            plots.variant_figure(png, f"{variant.title} ({engine})", result.costs, variant.unit,
-                                 variant.hyper.learning_rate, data.X_train, data.Y_train, xx, yy,
-                                 result.grid_predictions)
+            self.done[(variant.name, engine)] = result
+            png = self.run_dir / f"{variant.name}-{engine}.png"
+            if pngs and engine in pngs:
+                write_bytes(png, pngs[engine])
+            else:
+                draw_variant(variant, engine, result, png, self.data, self.xx, self.yy)
             entry["engines"][engine] = {**result_metrics(variant, result, course_report.get(engine, {})),
                                         "png": png.name}
         if len(results) == 2:
             entry["agreement"] = agreement(*results.values(), threshold=AGREEMENT)
         if reference_report:
             entry["vs_reference"] = reference_report
-        metrics["variants"][variant.name] = entry
-        metrics["seconds"] = round(time.perf_counter() - start, 3)
-        write_json(run_dir / "metrics.json", jsonable(metrics))
-    for engine in options.engines:
-        curves = {name: (list(range(len(r.costs))), r.costs)
-                  for v in chosen for (name, e), r in done.items() if name == v.name and e == engine}
-        if curves:
-            unit = chosen[0].unit
-            png = run_dir / f"comparison-{engine}.png"
-            plots.comparison(png, curves, f"lab {lab.NAME}: cost per {unit} ({engine} engine)", f"{unit}s")
-            metrics.setdefault("comparison_pngs", []).append(png.name)
-    write_json(run_dir / "metrics.json", jsonable(metrics))
-    return metrics
+        self.metrics["variants"][variant.name] = entry
+        self.metrics["seconds"] = round(sum(r.seconds for r in self.done.values()), 3)  # training time
+        write_json(self.run_dir / "metrics.json", jsonable(self.metrics))
+
+    def finish(self):
+        """The comparison plots and the final metrics.json. Returns the metrics dict."""
+        for engine in self.options.engines:
+            curves = {name: (list(range(len(r.costs))), r.costs)
+                      for v in self.chosen for (name, e), r in self.done.items() if name == v.name and e == engine}
+            if curves:
+                unit = self.chosen[0].unit
+                png = self.run_dir / f"comparison-{engine}.png"
+                plots.comparison(png, curves, f"lab {self.lab.NAME}: cost per {unit} ({engine} engine)", f"{unit}s")
+                self.metrics.setdefault("comparison_pngs", []).append(png.name)
+        write_json(self.run_dir / "metrics.json", jsonable(self.metrics))
+        return self.metrics

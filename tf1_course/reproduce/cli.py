@@ -1,10 +1,11 @@
 """``tf1-course reproduce``: run the course end to end and write the report of every number it prints.
 
 Runs the TF basics, every lab on both engines (with the gradient check), and the SIGNS model over
-several data orders and initial seeds (the course's run among them, in parallel on Ray through the
-same runner as ``tune``), then writes ``reports/NAME/REPORT.md``, ``report.json`` and the PNGs:
-for every number the course prints, the course's value, ours, the difference and a verdict
-(:mod:`tf1_course.reproduce.report`). ``--quick`` runs a reduced version (a smoke test).
+several data orders and initial seeds (the course's run among them), all as one set of tasks on
+Ray, the longest first, so both cores work until the end (:mod:`.plan`, :mod:`.schedule`); then
+writes ``reports/NAME/REPORT.md``, ``report.json`` and the PNGs: for every number the course
+prints, the course's value, ours, the difference and a verdict (:mod:`.report`). ``--quick`` runs
+a reduced version (a smoke test); ``--profile`` prints what ran where and when.
 """
 
 import datetime
@@ -15,22 +16,21 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from tf1_course import __version__
-from tf1_course.core import course_numbers, device as devices
-from tf1_course.reproduce import report
+from tf1_course.core import device as devices
 from tf1_course.core.command import Parser, run_main
-from tf1_course.data import paths
 from tf1_course.core.errors import DataError, UsageError
 from tf1_course.core.fileio import folder_lock, jsonable, replace_dir, write_json, write_text
+from tf1_course.data import paths
+from tf1_course.reproduce import plan, report, work
 
 DEFAULT_OUT = "reports"
 NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
-ORDERS, SEEDS = 5, 2  # the SIGNS spread: data orders (build seeds) x initial-weight seeds
-QUICK = {"iterations": 200, "epochs": 20, "signs_epochs": 3, "orders": 2, "seeds": 1}
 
 
 def build_parser():
@@ -41,8 +41,10 @@ def build_parser():
     p.add_argument("--overwrite", action="store_true", help="replace a report of the same name")
     p.add_argument("--data-dir", help="SIGNS data folder (default datasets/)")
     p.add_argument("--from", dest="src", help="SIGNS JPEG tree to build the other data orders from "
-                                              "(default: searched as `data build` does)")
-    p.add_argument("--address", metavar="HOST:PORT", help="run the SIGNS runs on this Ray cluster (default: local)")
+                                              "(default: searched as `data build` does: the bundled photos)")
+    p.add_argument("--address", metavar="HOST:PORT", help="run the tasks on this Ray cluster (default: a local Ray)")
+    p.add_argument("--profile", action="store_true", help="print each phase's and each task's seconds, and the "
+                                                          "critical path (also in report.json)")
     return p
 
 
@@ -53,7 +55,6 @@ class Phases:
         self.seconds, self.start = {}, time.perf_counter()
 
     def run(self, name, fn, *args):
-        print(f"\n######## {name} ########", flush=True)
         t0 = time.perf_counter()
         try:
             return fn(*args)
@@ -64,226 +65,91 @@ class Phases:
         return time.perf_counter() - self.start
 
 
-# --- TF basics --------------------------------------------------------------------------------
-
-def basics_rows():
-    from tf1_course.labs import basics
-
-    config = devices.session_config("cpu")
-    c = course_numbers.BASICS
-    s = "TF basics"
-    constants = basics.constants(config=config)
-    logits, labels = np.array(basics.LOGITS), np.array(basics.LABELS)
-    rows = [
-        report.row(s, "loss", c["loss"], int(basics.loss_variable(config=config)), "{}"),
-        report.row(s, "print(c) before a Session", c["constants.tensor"], constants.tensor),
-        report.row(s, "sess.run(c)", c["constants.value"], int(constants.value), "{}"),
-        report.row(s, "2 * x with x = 3", c["placeholders.twice_x"], int(basics.placeholders(config=config).twice_x), "{}"),
-        *report.vector_rows(s, "linear_function", c["linear_function"], basics.linear_function(config=config), "{:.8f}"),
-        report.row(s, "sigmoid(0)", c["sigmoid(0)"], float(basics.sigmoid(0, config=config)), "{:g}"),
-        report.row(s, "sigmoid(12)", c["sigmoid(12)"], float(basics.sigmoid(12, config=config)), "{:.6f}"),
-        *report.vector_rows(s, "cost(sigmoid(logits), labels)", c["cost(sigmoid(logits))"],
-                            basics.cost(basics.sigmoid(logits, config=config), labels, config=config), "{}"),
-        *report.vector_rows(s, "one_hot_matrix([1, 2, 3, 0, 2, 1], 4)", c["one_hot"],
-                            basics.one_hot_matrix(np.array([1, 2, 3, 0, 2, 1]), 4, config=config), "{:g}"),
-        *report.vector_rows(s, "ones([3])", c["ones"], basics.ones([3], config=config), "{:g}"),
-        report.row(s, "w after 1000 steps", c["minimize.w"], float(basics.minimize_quadratic(config=config).w),
-                   "{:.3f}", "course-rounding"),
-        *report.vector_rows(s, "training results", c["training"], basics.train_network(config=config), "{}"),
-    ]
-    return rows
-
-
-# --- labs -------------------------------------------------------------------------------------
-
-def labs_rows(out, quick):
-    """Every lab on both engines. Returns (rows, {section: [png paths relative to the report]})."""
-    from tf1_course.labs import lab_gradcheck, lab_init, lab_optimization, lab_regularization
-    from tf1_course.labs.runner import ENGINES, Options, run_training_lab
-
-    rows, pngs = [], {}
-    # (lab, folder, variants (None: all), steps (None: the course's))
-    plan = [(lab_init, "init", None, QUICK["iterations"] if quick else None),
-            (lab_regularization, "regularization", None, QUICK["iterations"] if quick else None),
-            (lab_optimization, "optimization", None, QUICK["epochs"] if quick else None)]
-    if not quick:  # the 2021 notebook's length, for its printed accuracies
-        plan.append((lab_optimization, "optimization-5000", ["gd", "momentum", "adam"], 5000))
-    for lab, folder, names, steps in plan:
-        print(f"-- lab {lab.NAME} ({folder})", flush=True)
-        options = Options(engines=ENGINES, run_dir=out / folder, device="cpu", variants=names, steps=steps,
-                          progress=True)
-        options.run_dir.mkdir(parents=True, exist_ok=True)
-        metrics = run_training_lab(lab, options)
-        section = f"lab {lab.NAME}"
-        rows += lab_rows(section, lab, metrics)
-        pngs.setdefault(section, []).extend(f"labs/{folder}/{p}" for p in metrics.get("comparison_pngs", []))
-    print("-- lab gradcheck", flush=True)
-    options = Options(engines=ENGINES, run_dir=out / "gradcheck", device="cpu", progress=False)
-    options.run_dir.mkdir(parents=True, exist_ok=True)
-    checks = lab_gradcheck.run(options)["checks"]
-    for engine, found in checks.items():
-        for key, course in course_numbers.GRADCHECK.items():
-            if key in found:
-                rows.append(report.row("lab gradcheck", f"{key} difference ({engine})", course,
-                                       float(found[key]["difference"]), "{:.12g}", "gradcheck-cancellation"))
-    return rows, pngs
-
-
-def lab_rows(section, lab, metrics):
-    """Rows for each printed cost and accuracy of a training lab's metrics.json that the course prints."""
-    rows = []
-    for name, entry in metrics["variants"].items():
-        course = lab.COURSE.get(name, {})
-        steps = entry["config"]["num_steps"]
-        full_batch = entry["config"]["minibatch_size"] is None
-        fmt = "{!r}" if full_batch else "{:.6f}"
-        for engine, result in entry["engines"].items():
-            reason = "chaotic" if name == "random" else ("float-order" if engine == "numpy" else "tf-engine")
-            for key, ours_key, unit in (("costs", "printed_costs", "iteration" if full_batch else "epoch"),
-                                        ("last_minibatch_costs", "printed_last_minibatch_costs", "epoch")):
-                ours = dict((int(step), cost) for step, cost in result.get(ours_key, []))
-                label = "cost" if key == "costs" else "last mini-batch cost (2017)"
-                for step, value in sorted(course.get(key, {}).items()):
-                    if step in ours:
-                        rows.append(report.row(section, f"{name}: {label} after {unit} {step} ({engine})",
-                                               value, float(ours[step]), fmt, reason))
-            for key, value in course.get("accuracy_at", {}).get(steps, {}).items():
-                if result.get(key) is not None:
-                    rows.append(report.row(section, f"{name}: {key.replace('_', ' ')} ({engine})", value,
-                                           result[key], "{:.12g}", reason))
-    return rows
-
-
-# --- SIGNS ------------------------------------------------------------------------------------
-
-def signs_data(out, data_dir, src, orders, origin):
-    """[(order name, data folder)]: the user's data set first (``origin``: its provenance, e.g.
-    "course"), then training files rebuilt from the JPEGs in other seeded orders (build seeds 2,
-    3, ...), each beside the same test file."""
+def other_orders(out, args, orders, pool, seeds, epochs):
+    """Build data orders 2, 3, ... from the JPEGs (build seeds 2, 3, ...) into out/data/order-K, each
+    beside the same test file, and add their SIGNS runs to the pool. Returns [(order label, folder)]."""
     from tf1_course.data import build
+    from tf1_course.signs.training import preload
 
-    folder = paths.data_dir(data_dir)
-    found = [(f"order 1 ({origin.get('train', 'unknown')})", folder)]
-    if orders > 1:
-        try:
-            source = Path(src) if src else paths.find_source()
-        except DataError:
-            print("no SIGNS JPEG tree: the spread varies the initial weights only", flush=True)
-            return found
-        for k in range(2, orders + 1):
-            target = out / "data" / f"order-{k}"
-            build.build(source, target, seed=k, log=lambda *_: None)
-            found.append((f"order {k}", target))
-    return found
-
-
-def signs_runs(out, data, seeds, epochs, address):
-    """Train the course's model on each data order x initial seed, on Ray. Returns {key: metrics}."""
-    from tf1_course.signs.training import COURSE_FILES
-    from tf1_course.tuning.trials import Trial, run_trials
-
-    trials, labels = [], {}
-    for o, (order, folder) in enumerate(data):
-        for seed in range(1, seeds + 1):
-            key = o * seeds + seed - 1
-            labels[key] = {"order": order, "seed": seed}
-            trials.append(Trial(key, str((out / f"run-{key:02d}").resolve()),
-                                {"seed": seed, "num_epochs": epochs, "print_every": 100},
-                                str(Path(folder).resolve()), COURSE_FILES))
-
-    def done(outcome):
-        m = outcome.metrics or {}
-        print(f"SIGNS run {outcome.key} ({labels[outcome.key]['order']}, seed {labels[outcome.key]['seed']}): "
-              f"{outcome.status}, train {m.get('train_accuracy', float('nan')):.4f}, "
-              f"test {m.get('test_accuracy', float('nan')):.4f}, final cost {m.get('final_cost', float('nan')):.6f}",
-              flush=True)
-
-    outcomes = run_trials(trials, address=address, on_done=done, storage=out / "ray", name="signs",
-                          score_epochs=False)  # train's own numbers: the test set only at the end
-    return {k: run_summary(labels[k], o.status, o.metrics or {}) for k, o in sorted(outcomes.items())}
+    try:
+        source = Path(args.src) if args.src else paths.find_source()
+    except DataError:
+        print("no SIGNS JPEG tree: the spread varies the initial weights only", flush=True)
+        return []
+    added = []
+    for k in range(2, orders + 1):
+        target = out / "data" / f"order-{k}"
+        build.build(source, target, seed=k, log=lambda *_: None)
+        label = f"order {k}"
+        for task in plan.signs_tasks(label, pool.put(preload(target)), seeds, epochs, (k - 1) * seeds):
+            pool.add(task)
+        added.append((label, target))
+    return added
 
 
-def run_summary(label, status, metrics):
-    """What the report keeps of one SIGNS run (its run directory has the rest)."""
-    from tf1_course.signs.training import collapsed
+def run_all(args, out, origin, phases):
+    """Every task on the pool; the results as (basics rows, lab results, gradcheck, SIGNS summaries)."""
+    from tf1_course.reproduce.schedule import Pool, profile_lines
+    from tf1_course.signs.training import preload
 
-    costs = metrics.get("costs", [])
-    return {**label, "status": status, "collapsed": bool(metrics) and collapsed(metrics),
-            **{k: metrics.get(k) for k in ("train_accuracy", "test_accuracy", "final_cost", "predicted_class_counts")},
-            "costs_printed": {str(e): costs[e] for e in course_numbers.SIGNS_EPOCHS if e < len(costs)},
-            "costs": costs if label["order"].startswith("order 1") and label["seed"] == 1 else None}
-
-
-def signs_rows(main, course_data):
-    reason = "signs-course-data" if course_data else "signs-data"
-    rows = []
-    costs = main["costs"]
-    for edition, numbers in course_numbers.SIGNS.items():
-        for epoch, value in numbers["costs"].items():
-            if epoch < len(costs):
-                rows.append(report.row("SIGNS model", f"{edition}: cost after epoch {epoch}", value, costs[epoch],
-                                       "{:.6f}", reason))
-        if len(costs) >= 1500:
-            for key in ("train_accuracy", "test_accuracy"):
-                rows.append(report.row("SIGNS model", f"{edition}: {key.replace('_', ' ')}", numbers[key],
-                                       main[key], "{:.6f}", reason))
-    return rows
-
-
-def spread(runs, out, epochs):
-    """The distribution of the runs and where the course's numbers fall. PNG: spread.png."""
-    from tf1_course.core import plots
-
-    finished = [r for r in runs.values() if r["status"] == "finished"]
-    learned = [r for r in finished if not r["collapsed"]]
-    result = {"runs": list(runs.values()), "summary": {}, "summary_learned": {}, "course": {},
-              "course_position": {}, "png": "spread.png", "collapsed": len(finished) - len(learned)}
-    if not finished:
-        return result
-    last = max(course_numbers.SIGNS_EPOCHS)
-    values = {"train_accuracy": [r["train_accuracy"] for r in finished],
-              "test_accuracy": [r["test_accuracy"] for r in finished],
-              # the course prints the cost after epoch 1400: compare like with like where we have it
-              "final_cost": [r["costs_printed"].get(str(last), r["final_cost"]) for r in finished]}
-    for key, vals in values.items():
-        result["summary"][key] = report.spread_summary(vals)
-        kept = [v for v, r in zip(vals, finished) if not r["collapsed"]]
-        if kept:
-            result["summary_learned"][key] = report.spread_summary(kept)
-        course = ({e: n["costs"][last] for e, n in course_numbers.SIGNS.items()} if key == "final_cost"
-                  else {e: n[key] for e, n in course_numbers.SIGNS.items()})
-        result["course"][key] = course
-        result["course_position"][key] = {e: report.where_it_falls(v, vals) for e, v in course.items()}
-    plots.spread(values, result["course"], out / "spread.png",
-                 f"the course's SIGNS model: {len(finished)} runs of {epochs} epochs")
-    return result
+    orders, seeds, epochs = plan.signs_design(args.quick)
+    pool = phases.run("Ray start", Pool, args.address)
+    labels = {}
+    try:
+        t0 = time.perf_counter()
+        first = f"order 1 ({origin.get('train', 'unknown')})"
+        for task in plan.signs_tasks(first, pool.put(preload(args.data_dir)), seeds, epochs, 0):
+            pool.add(task)
+        for task in plan.lab_tasks(args.quick):
+            pool.add(task)
+        pool.submit()  # the cores start on the longest tasks while the other data orders are built
+        for label, _ in [(first, None)] + other_orders(out, args, orders, pool, seeds, epochs):
+            for s in range(1, seeds + 1):
+                labels[len(labels)] = {"order": label, "seed": s}
+        total = len(pool.waiting) + len(pool.running)
+        rows, labs, checks, runs = [], {}, {}, {}
+        for n, (task, value) in enumerate(pool.results(), 1):
+            if task.key == "basics":
+                rows = value
+            elif task.key == "gradcheck":
+                checks = save_gradcheck(out, *value)["checks"]
+            elif task.key[0] == "lab":
+                labs[task.key] = value
+            else:
+                runs[task.key[1]] = save_signs_run(out, task.key[1], labels[task.key[1]], *value)
+            print(f"[{n}/{total}] {task.label}: {pool.timings[-1].end - pool.timings[-1].start:.1f} s", flush=True)
+        phases.seconds["tasks"] = round(time.perf_counter() - t0, 1)
+    finally:
+        t1 = time.perf_counter()
+        pool.close()
+        phases.seconds["Ray stop"] = round(time.perf_counter() - t1, 1)
+    profile = {"timings": [t._asdict() for t in pool.timings], "cpus": pool.cpus,
+               "lines": profile_lines(pool.timings, phases.seconds.get("tasks", 0))}
+    return rows, labs, checks, dict(sorted(runs.items())), profile, (orders, seeds, epochs)
 
 
-def signs_phase(out, args, quick, origin):
-    from tf1_course.core import plots
-
-    orders, seeds = (QUICK["orders"], QUICK["seeds"]) if quick else (ORDERS, SEEDS)
-    epochs = QUICK["signs_epochs"] if quick else 1500
-    data = signs_data(out, args.data_dir, args.src, orders, origin)
-    runs = signs_runs(out / "signs", data, seeds, epochs, args.address)
-    main = runs.get(0)
-    if not main or main["status"] != "finished":
-        raise UsageError(f"the course's SIGNS run did not finish ({main and main['status']}); see {out / 'signs'}")
-    course_data = origin.get("train") == "course"
-    plots.cost_curve(main["costs"], out / "signs_cost.png", "SIGNS, course defaults: ours and the course's",
-                     points={f"course ({e})": n["costs"] for e, n in course_numbers.SIGNS.items()})
-    design = (f"{len(data)} data order(s) x {seeds} initial-weight seed(s); order 1 is "
-              f"{'the course' if course_data else 'the JPEG rebuild'}'s training file")
-    return signs_rows(main, course_data), {"epochs": epochs, "cost_png": "signs_cost.png",
-                                           "spread": {**spread(runs, out, epochs), "design": design},
-                                           "main_run": "signs/run-00"}
+def save_gradcheck(out, metrics, pngs):
+    """The gradient checks' metrics.json and PNGs into out/labs/gradcheck. Returns the metrics."""
+    folder = out / "labs" / "gradcheck"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in pngs.items():
+        (folder / name).write_bytes(data)
+    write_json(folder / "metrics.json", jsonable(metrics))
+    return metrics
 
 
-# --- the command ------------------------------------------------------------------------------
+def save_signs_run(out, key, label, outcome, metrics, packed, message):
+    """The run folder into out/signs/run-KK, its summary for the report; one line."""
+    work.unpack(packed, out / "signs" / f"run-{key:02d}")
+    m = metrics or {}
+    status = outcome
+    print(f"SIGNS run {key} ({label['order']}, seed {label['seed']}): {status}, train "
+          f"{m.get('train_accuracy', float('nan')):.4f}, test {m.get('test_accuracy', float('nan')):.4f}, final cost "
+          f"{m.get('final_cost', float('nan')):.6f}" + (f" ({message})" if message else ""), flush=True)
+    return plan.run_summary(label, status, m)
+
 
 def meta(args, name, phases, quick, origin):
-    from tf1_course.core.compat import TF_VERSION
-
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=Path(__file__).resolve().parents[2], timeout=10).stdout.strip() or "unknown"
@@ -293,7 +159,7 @@ def meta(args, name, phases, quick, origin):
               "unverified": "of unknown origin", "missing": "missing"}
     return {"name": name, "command": "tf1-course reproduce" + (" --quick" if quick else ""),
             "date": datetime.date.today().isoformat(), "version": __version__, "commit": commit,
-            "tensorflow": TF_VERSION, "numpy": np.__version__, "python": platform.python_version(),
+            "tensorflow": metadata.version("tensorflow"), "numpy": np.__version__, "python": platform.python_version(),
             "cpu": devices.cpu_name(), "cpus": os.cpu_count(), "quick": quick,
             "seconds": phases.total(), "timings": list(phases.seconds.items()),  # [phase, s], in order
             "data": {f"{k}_signs.h5": labels.get(v, v) for k, v in origin.items() if k in ("train", "test")}}
@@ -341,11 +207,16 @@ def _run(args, final, out):
         shutil.rmtree(out)  # a partial report of ours, left by an interrupted run
     out.mkdir(parents=True)
     phases = Phases()
-    rows = phases.run("TF basics", basics_rows)
-    lab_rows_, pngs = phases.run("labs, both engines", labs_rows, out / "labs", args.quick)
-    signs_rows_, signs = phases.run("SIGNS model and its spread", signs_phase, out, args, args.quick, origin)
-    rows = signs_rows_ + rows + lab_rows_
-    result = {"meta": meta(args, name, phases, args.quick, origin), "rows": rows, "signs": signs, "pngs": pngs}
+    basics, labs, checks, runs, profile, (orders, seeds, epochs) = run_all(args, out, origin, phases)
+    t0 = time.perf_counter()
+    lab_rows_, pngs = plan.lab_sections(out, args.quick, labs)
+    signs_rows_, signs = plan.signs_section(out, runs, epochs, orders, seeds, origin)
+    rows = signs_rows_ + basics + lab_rows_ + plan.gradcheck_rows(checks)
+    phases.seconds["report"] = round(time.perf_counter() - t0, 1)
+    if args.profile:
+        print("\n".join(["", *profile["lines"], "phases: " + ", ".join(f"{k} {v} s" for k, v in phases.seconds.items())]))
+    result = {"meta": meta(args, name, phases, args.quick, origin), "rows": rows, "signs": signs, "pngs": pngs,
+              "profile": {k: v for k, v in profile.items() if k != "lines"}}
     write_json(out / "report.json", jsonable(result))
     write_text(out / "REPORT.md", report.markdown(result))
     replace_dir(out, final)  # an old report (--overwrite) is removed only now

@@ -22,6 +22,7 @@ import resource
 import sys
 import time
 from collections import namedtuple
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -46,6 +47,17 @@ Result.__new__.__defaults__ = (None,)
 # cost per epoch, epochs done, training seconds, and per epoch {role: accuracy} when tracked (tuning)
 Progress = namedtuple("Progress", ["costs", "epoch", "seconds", "scores"])
 Built = namedtuple("Built", ["graph", "g", "engine", "init", "saver"])
+# A run's data loaded already: record is data_record(...) of where it was loaded (config.json keeps
+# it), splits {role: h5.Split} for every role of the record.
+Preloaded = namedtuple("Preloaded", ["record", "splits"])
+
+
+def preload(data_dir, files=None):
+    """The Preloaded of ``files`` ({role: (file, h5 split)}, default COURSE_FILES) in ``data_dir``."""
+    folder = default_data_dir(data_dir)
+    files = files or COURSE_FILES
+    return Preloaded(data_record(folder, files),
+                     {role: h5.load_split(folder / name, split) for role, (name, split) in files.items()})
 
 
 class RunLog:
@@ -67,18 +79,26 @@ class RunLog:
 
 # --- prepare ----------------------------------------------------------------------------------
 
-def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None):
+def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None, preloaded=None):
     """Check ``run`` against --resume/--overwrite; return (TrainConfig, data dir, data record,
     saved config or None, {role: split} already loaded (a new run's files, checked here)).
 
     Nothing is deleted here: --overwrite clears the old run in :func:`train` once everything
     else checked out. ``files``: {role: (file, h5 split)} for a new run (default COURSE_FILES).
+    ``preloaded``: a Preloaded (the data already loaded elsewhere, e.g. by a tuning driver that
+    sends it through Ray's object store): no data file is read here, on a node that has none.
     """
     if resume:
         if not run.has_run():
             raise UsageError(f"--resume: no run in {run} to resume; drop --resume to start one")
         saved = run.load_config()
         cfg = resolve_config(flags, saved_settings(run, saved))
+        if preloaded is not None:
+            same = preloaded.record["files"]["train"]["sha256"] == ordered_files(saved["data"])["train"]["sha256"]
+            if not same:
+                raise UsageError(f"{run}: the data sent for it is not the training data it started with "
+                                 f"(sha256 differs); resume needs the same data")
+            return cfg, Path(saved["data"]["dir"]), saved["data"], saved, preloaded.splits
         folder, saved_files, same = locate_data(saved["data"], data_dir)
         if not same:
             raise UsageError(f"{folder / saved_files['train']['file']} is not the training data this run "
@@ -97,6 +117,8 @@ def prepare(run, flags, data_dir=None, resume=False, overwrite=False, files=None
     if not run.has_run() and not run.is_empty():
         raise UsageError(f"{run} is not empty and is not a run directory; choose another --run-dir")
     cfg = resolve_config(flags)
+    if preloaded is not None:
+        return cfg, Path(preloaded.record["dir"]), preloaded.record, None, preloaded.splits
     folder = default_data_dir(data_dir)
     files = files or COURSE_FILES
     # a missing or bad file fails before anything changes; the loaded splits are kept for load_data
@@ -312,18 +334,19 @@ def peak_rss_mib():
 # --- all steps --------------------------------------------------------------------------------
 
 def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overwrite=False,
-          files=None, on_epoch=None, echo=True, show_progress=True):
+          files=None, on_epoch=None, echo=True, show_progress=True, preloaded=None):
     """Train (or resume) the SIGNS model in ``run_dir``. Returns a Result.
 
     ``flags``: the settings given explicitly ({field of TrainConfig: value}); the rest come from
     the saved run (on resume) or the defaults. ``files``: the data roles of a new run (default:
     the course's train/test files). ``echo``: print the log lines (they always go to train.log).
+    ``preloaded``: the data as a Preloaded instead of files (see :func:`prepare`).
     """
     device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
     check_writable(run_dir, "--run-dir")
     run = RunDir(run_dir)
     with run.lock():
-        cfg, folder, record, saved, splits = prepare(run, flags or {}, data_dir, resume, overwrite, files)
+        cfg, folder, record, saved, splits = prepare(run, flags or {}, data_dir, resume, overwrite, files, preloaded)
         data = load_data(folder, record, cfg.loop, splits)
         built = build(cfg, *data["train"])  # a graph that cannot be built must not cost the old run
         if overwrite and run.has_run():

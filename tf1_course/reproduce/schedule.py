@@ -1,0 +1,114 @@
+"""Independent tasks on Ray, the longest first, never more at once than the cluster has CPUs, so
+no core idles while work is left; and what ran where and when (``reproduce --profile``).
+
+    pool = Pool(address=None)                        # a local Ray (or the cluster at --address)
+    pool.add(Task("lab-init-he-tf", "lab init he (tf)", 12.0, work.lab_job, ("init", "he", "tf")))
+    pool.submit()                                    # the CPUs get work; the driver may go on
+    for task, value in pool.results():               # as each task ends
+        ...
+    pool.close()
+
+Ray runs the tasks (``ray.remote``, one CPU each); the pool only decides which waiting task goes
+next: the one with the largest ``estimate`` (seconds). Tasks may be added while others run. A
+task's arguments may be Ray object refs (``pool.put(value)``: large arrays sent once).
+"""
+
+import os
+import time
+from collections import namedtuple
+
+Task = namedtuple("Task", ["key", "label", "estimate", "function", "args"])
+Timing = namedtuple("Timing", ["key", "label", "start", "end", "worker"])  # start/end: seconds from the pool's start
+
+
+def _execute(function, *args):
+    """In a Ray worker: run the task; its value, and when and where it ran. (Object refs among
+    ``args`` arrive as their values: Ray resolves top-level arguments.)"""
+    import ray
+
+    start = time.time()
+    value = function(*args)
+    worker = f"{ray.get_runtime_context().get_node_id()[:8]}/{os.getpid()}"
+    return value, start, time.time(), worker
+
+
+class Pool:
+    """Tasks on a local Ray instance (started here, stopped by :meth:`close`) or on ``address``."""
+
+    def __init__(self, address=None):
+        from tf1_course.tuning import trials
+
+        address = trials.prepare_environment(address)
+        import ray
+
+        self.started_here = not ray.is_initialized()
+        if self.started_here:
+            trials.connect(address)
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.remote = ray.remote(num_cpus=1, max_retries=0)(_execute)
+        self.waiting, self.running, self.timings = [], {}, []
+        self.t0 = time.time()
+
+    def put(self, value):
+        """An object ref for ``value`` (sent to the object store once, whatever the tasks using it)."""
+        import ray
+
+        return ray.put(value)
+
+    def add(self, task):
+        self.waiting.append(task)
+
+    def submit(self):
+        """Start the longest waiting tasks on the free CPUs (results() does it as tasks end)."""
+        self.waiting.sort(key=lambda t: -t.estimate)  # the longest first
+        while self.waiting and len(self.running) < self.cpus:
+            task = self.waiting.pop(0)
+            self.running[self.remote.remote(task.function, *task.args)] = task
+
+    def results(self):
+        """Yield (task, value) as tasks end, submitting waiting ones as CPUs free up; a task that
+        fails raises here (the others are cancelled by :meth:`close`)."""
+        import ray
+
+        self.submit()
+        while self.running:
+            (ref,), _ = ray.wait(list(self.running), num_returns=1)
+            task = self.running.pop(ref)
+            value, start, end, worker = ray.get(ref)
+            self.timings.append(Timing(task.key, task.label, start - self.t0, end - self.t0, worker))
+            yield task, value  # the caller may add tasks here
+            self.submit()
+
+    def close(self):
+        """Cancel what still runs; stop the local Ray (and remove its session folder)."""
+        import ray
+
+        for ref in self.running:
+            ray.cancel(ref, force=True)
+        self.running = {}
+        if self.started_here:
+            from tf1_course.tuning import trials
+
+            trials.disconnect()
+
+
+def profile_lines(timings, wall):
+    """What ran where and when, per worker, and the critical path: the tasks of the worker that
+    finished last, in order, with its idle time (``wall``: the tasks' wall seconds)."""
+    lines = [f"{len(timings)} tasks in {wall:.1f} s wall:"]
+    by_worker = {}
+    for t in sorted(timings, key=lambda t: t.start):
+        by_worker.setdefault(t.worker, []).append(t)
+    for worker, tasks in by_worker.items():
+        busy = sum(t.end - t.start for t in tasks)
+        lines.append(f"  worker {worker}: {len(tasks)} tasks, busy {busy:.1f} s ({100 * busy / max(wall, 1e-9):.0f}%)")
+    lines.append("  task                                             start      end  seconds  worker")
+    for t in sorted(timings, key=lambda t: t.start):
+        lines.append(f"  {t.label[:46]:<46} {t.start:8.1f} {t.end:8.1f} {t.end - t.start:8.1f}  {t.worker}")
+    if timings:
+        last = max(timings, key=lambda t: t.end)
+        chain = by_worker[last.worker]
+        idle = last.end - sum(t.end - t.start for t in chain)
+        lines.append(f"critical path (worker {last.worker}, last to finish at {last.end:.1f} s; idle {idle:.1f} s): "
+                     + " -> ".join(f"{t.label} {t.end - t.start:.1f} s" for t in chain))
+    return lines
