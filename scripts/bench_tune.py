@@ -10,8 +10,9 @@ Eight short trials (the course's SIGNS model on the tuning split, learning rates
     ray-started  the same on a Ray started beforehand (``ray start``), as a cluster user would
 
 Prints wall seconds of each, the ratios ray/sequential and ray/two, Ray's three phases (start or
-join, the trials, stop), the peak memory of each whole process tree (sampled every 0.2 s), and
-checks that every way gave the same final costs.
+join, the trials, stop), the peak memory of each whole process tree and the CPU seconds of each
+kind of process in it (Ray's GCS, raylet, agents, log monitor, the driver, the trial workers;
+sampled every 0.2 s), and checks that every way gave the same final costs.
 A benchmark, not a test: timings depend on the machine and on what else runs on it.
 
     .venv/bin/python scripts/bench_tune.py                 # 8 trials x 100 epochs
@@ -52,32 +53,46 @@ def argparse_hidden():
     return argparse.SUPPRESS
 
 
-def trials(epochs, out, data_dir):
-    from tf1_course.tuning.study import TUNING_FILES
-    from tf1_course.tuning.trials import Trial
-
+def trials(epochs):
+    """[(key, flags)] of the eight trials."""
     flags = {"num_epochs": epochs, "print_every": epochs + 1, "save_every": epochs}
-    return [Trial(k, str(Path(out) / f"t{k}"), {**flags, "learning_rate": lr}, str(data_dir), TUNING_FILES)
-            for k, lr in enumerate(LEARNING_RATES)]
+    return [(k, {**flags, "learning_rate": lr}) for k, lr in enumerate(LEARNING_RATES)]
 
 
 def run_worker(args):
     """Inside a child process: train the trials named in --worker (comma-separated keys)."""
     from tf1_course.signs.training import train
+    from tf1_course.tuning.study import TUNING_FILES
 
     keys = [int(k) for k in args.worker.split(",")]
-    for t in trials(args.epochs, args.out, args.data_dir):
-        if t.key in keys:
-            train(t.run_dir, t.flags, t.data_dir, "cpu", files=t.files, echo=False, show_progress=False)
+    for k, flags in trials(args.epochs):
+        if k in keys:
+            train(Path(args.out) / f"t{k}", flags, args.data_dir, "cpu", files=TUNING_FILES, echo=False,
+                  show_progress=False)
     return 0
 
 
+# what a process of the tree is, by its command line: Ray's own processes and the rest
+KINDS = (("gcs_server", "Ray GCS"), ("raylet", "Ray raylet"), ("dashboard/agent.py", "Ray dashboard agent"),
+         ("runtime_env/agent", "Ray runtime-env agent"), ("log_monitor", "Ray log monitor"),
+         ("autoscaler/_private/monitor", "Ray monitor"), ("dashboard/dashboard.py", "Ray dashboard"),
+         ("ray::", "trial workers"), ("default_worker", "trial workers"), ("--worker ray", "the driver"),
+         ("--worker", "plain trainers"))
+
+
+def kind(cmdline):
+    return next((name for key, name in KINDS if key in cmdline), "other")
+
+
 class TreeMemory:
-    """Peak resident memory of this process's descendants (summed), sampled every 0.2 s."""
+    """Peak resident memory of this process's descendants (summed), and the CPU seconds of each
+    (utime + stime, the last value seen of every process), sampled every 0.2 s."""
 
     def __init__(self):
         self.peak, self.stop = 0, threading.Event()
         self.page = os.sysconf("SC_PAGE_SIZE")
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.cpu = {}  # pid -> (kind, CPU seconds)
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
     def _descendants(self):
@@ -101,9 +116,20 @@ class TreeMemory:
                 try:
                     with open(f"/proc/{pid}/statm") as f:
                         total += int(f.read().split()[1]) * self.page
+                    with open(f"/proc/{pid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    with open(f"/proc/{pid}/cmdline") as f:
+                        cmdline = f.read().replace("\0", " ")
                 except (OSError, IndexError, ValueError):
                     continue
+                self.cpu[pid] = (kind(cmdline), (int(fields[11]) + int(fields[12])) / self.tick)
             self.peak = max(self.peak, total)
+
+    def cpu_by_kind(self):
+        out = {}
+        for name, seconds in self.cpu.values():
+            out[name] = round(out.get(name, 0.0) + seconds, 2)
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
     def __enter__(self):
         self.thread.start()
@@ -119,7 +145,7 @@ def child(argv):
 
 
 def run_way(way, args, out, data_dir, address=None):
-    """Wall seconds and peak tree memory (MiB) of one way."""
+    """Wall seconds, peak tree memory (MiB) and CPU seconds by kind of process of one way."""
     me = [str(Path(__file__).resolve()), "--epochs", str(args.epochs), "--data-dir", str(data_dir), "--out", out]
     with TreeMemory() as memory:
         start = time.perf_counter()
@@ -133,7 +159,7 @@ def run_way(way, args, out, data_dir, address=None):
         wall = time.perf_counter() - start
     if any(p.returncode for p in procs):
         raise UsageError(f"{way}: a child failed: {[e.strip().splitlines()[-1:] for e in errors]}")
-    return wall, memory.peak / (1 << 20)
+    return wall, memory.peak / (1 << 20), memory.cpu_by_kind()
 
 
 def run_ray_driver(args):
@@ -143,13 +169,21 @@ def run_ray_driver(args):
     makes, so that the three phases can be timed; they go to ``OUT/ray_phases.json``.
     """
     from tf1_course.core.fileio import write_json
-    from tf1_course.tuning.trials import connect, disconnect, prepare_environment, run_trials
+    from tf1_course.signs.training import preload
+    from tf1_course.tuning.cluster import connect, disconnect, prepare_environment
+    from tf1_course.tuning.study import TUNING_FILES
+    from tf1_course.tuning.trials import Trial, fetch, run_trials
 
     address = prepare_environment(args.worker.partition("@")[2] or None)
     t0 = time.perf_counter()
     connect(address)
     t1 = time.perf_counter()
-    run_trials(trials(args.epochs, args.out, args.data_dir), address=address, storage=Path(args.out) / "ray")
+
+    def on_done(outcome):  # the finished run folder from Tune's storage, as `tune` does
+        fetch(outcome.checkpoint, Path(args.out) / f"t{outcome.key}")
+
+    run_trials([Trial(k, flags, None) for k, flags in trials(args.epochs)], preload(args.data_dir, TUNING_FILES),
+               str(Path(args.out).resolve() / "ray"), address=address, on_done=on_done)
     t2 = time.perf_counter()
     disconnect()
     t3 = time.perf_counter()
@@ -219,12 +253,12 @@ def run(args):
             if way == "ray-started":
                 address, stop = start_ray()
             try:
-                wall, peak = run_way(way, args, out, data_dir, address)
+                wall, peak, cpu = run_way(way, args, out, data_dir, address)
             finally:
                 if stop:
                     stop()
             costs[way] = final_costs(out)
-            results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1)}
+            results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1), "cpu_seconds": cpu}
             phases = ""
             if way.startswith("ray"):
                 from tf1_course.core.fileio import read_json
@@ -232,6 +266,7 @@ def run(args):
                 results[way]["phases"] = read_json(Path(out) / "ray_phases.json")
                 phases = "   " + ", ".join(f"{k} {results[way]['phases'][k]:.1f} s" for k in ("start", "trials", "stop"))
             print(f"{way:<12} {wall:8.1f} s   peak memory of the whole tree {peak:7.0f} MiB{phases}", flush=True)
+            print(f"{'':<12} CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()), flush=True)
     base = ways[0]
     results["same_final_costs"] = all(costs[w] == costs[base] for w in ways)
     for ray_way in ("ray", "ray-started"):

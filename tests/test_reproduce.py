@@ -8,7 +8,6 @@ import pytest
 from tf1_course.reproduce import report, cli as reproduce
 from tf1_course.core.fileio import read_json
 
-pytest.importorskip("ray")
 
 
 def test_verdicts_compare_numbers_as_the_course_prints_them():

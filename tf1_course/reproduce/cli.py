@@ -186,7 +186,7 @@ def check_inputs(args):
     if args.src:
         paths.find_tree(args.src)
     if args.address:
-        from tf1_course.tuning.trials import probe
+        from tf1_course.tuning.cluster import probe
 
         probe(args.address)
     return final, root / f".{name}.partial"

@@ -17,6 +17,8 @@ import os
 import time
 from collections import namedtuple
 
+from tf1_course.tuning import cluster  # before any `import ray` here: it sets Ray's environment
+
 Task = namedtuple("Task", ["key", "label", "estimate", "function", "args"])
 Timing = namedtuple("Timing", ["key", "label", "start", "end", "worker"])  # start/end: seconds from the pool's start
 
@@ -36,14 +38,12 @@ class Pool:
     """Tasks on a local Ray instance (started here, stopped by :meth:`close`) or on ``address``."""
 
     def __init__(self, address=None):
-        from tf1_course.tuning import trials
-
-        address = trials.prepare_environment(address)
+        address = cluster.prepare_environment(address)
         import ray
 
         self.started_here = not ray.is_initialized()
         if self.started_here:
-            trials.connect(address)
+            cluster.connect(address)
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.remote = ray.remote(num_cpus=1, max_retries=0)(_execute)
         self.waiting, self.running, self.timings = [], {}, []
@@ -87,9 +87,7 @@ class Pool:
             ray.cancel(ref, force=True)
         self.running = {}
         if self.started_here:
-            from tf1_course.tuning import trials
-
-            trials.disconnect()
+            cluster.disconnect()
 
 
 def profile_lines(timings, wall):

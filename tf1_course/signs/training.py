@@ -186,13 +186,15 @@ def restore_or_init(sess, built, run, resume, log):
 
 # --- run epochs -------------------------------------------------------------------------------
 
-def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True, scored=None):
+def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progress=True, scored=None,
+               on_checkpoint=None):
     """Train from ``progress.epoch`` to ``cfg.num_epochs``. Returns (outcome, Progress, message).
 
     ``on_epoch(epoch, cost, scores)`` runs after each epoch, with ``scores`` = {role: accuracy now}
     for each data set in ``scored`` ({role: (X, Y)}, e.g. the dev set); these per-epoch scores are
     kept with the costs (checkpoints, metrics.json, TensorBoard). A true return value stops
-    training there, as "stopped" (a checkpoint is saved).
+    training there, as "stopped" (a checkpoint is saved). ``on_checkpoint(epochs_done)`` runs after
+    each checkpoint is saved (a tuning trial hands it to Ray Tune).
     """
     from tf1_course.core.compat import tf
 
@@ -202,6 +204,8 @@ def run_epochs(sess, built, cfg, run, progress, log, on_epoch=None, show_progres
     def checkpoint(epochs_done):
         run.save_checkpoint(sess, built.saver, epochs_done,
                             {"epoch": epochs_done, "costs": costs, "seconds": seconds, "scores": history})
+        if on_checkpoint:
+            on_checkpoint(epochs_done)
 
     def score():
         return {role: float(sess.run(built.g.accuracy, {built.g.X: X, built.g.Y: Y}))
@@ -334,13 +338,14 @@ def peak_rss_mib():
 # --- all steps --------------------------------------------------------------------------------
 
 def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overwrite=False,
-          files=None, on_epoch=None, echo=True, show_progress=True, preloaded=None):
+          files=None, on_epoch=None, echo=True, show_progress=True, preloaded=None, on_checkpoint=None):
     """Train (or resume) the SIGNS model in ``run_dir``. Returns a Result.
 
     ``flags``: the settings given explicitly ({field of TrainConfig: value}); the rest come from
     the saved run (on resume) or the defaults. ``files``: the data roles of a new run (default:
     the course's train/test files). ``echo``: print the log lines (they always go to train.log).
-    ``preloaded``: the data as a Preloaded instead of files (see :func:`prepare`).
+    ``preloaded``: the data as a Preloaded instead of files (see :func:`prepare`); ``on_checkpoint``:
+    see :func:`run_epochs`.
     """
     device = devices.resolve(device)  # first: a bad --device must not cost a run (--overwrite)
     check_writable(run_dir, "--run-dir")
@@ -358,12 +363,13 @@ def train(run_dir, flags=None, data_dir=None, device="auto", resume=False, overw
             run.save_config({**saved, "train": {**saved["train"], "num_epochs": cfg.num_epochs}})
         log = RunLog(run.log, echo)
         try:
-            return _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress)
+            return _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress,
+                          on_checkpoint)
         finally:
             log.close()
 
 
-def _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress):
+def _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch, show_progress, on_checkpoint):
     from tf1_course.core.compat import tf
 
     X_train, Y_train = data["train"]
@@ -376,7 +382,7 @@ def _train(cfg, run, folder, record, data, built, device, resume, log, on_epoch,
         start = progress.epoch
         scored = {role: XY for role, XY in data.items() if role != "train"}
         outcome, progress, message, signum = run_epochs(sess, built, cfg, run, progress, log, on_epoch,
-                                                        show_progress, scored)
+                                                        show_progress, scored, on_checkpoint)
         if outcome == "interrupted":
             log(f"stopped after epoch {progress.epoch} ({NAMES.get(signum, 'a signal')}); checkpoint saved. "
                 f"Continue with: tf1-course train --run-dir {run} --resume")

@@ -12,13 +12,14 @@ trials and the same command resumes the study.
 
 import argparse
 import datetime
+import os
 import shutil
 import signal
 import sys
 from pathlib import Path
 
 from tf1_course import __version__
-from tf1_course.tuning import search_space, study as studies
+from tf1_course.tuning import cluster, search_space, study as studies
 from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.core.errors import UsageError
@@ -54,7 +55,10 @@ def build_parser():
     p.add_argument("--grace-epochs", type=positive_int,
                    help=f"with --asha: epochs every trial gets before it can be stopped (default {DEFAULT_GRACE})")
     p.add_argument("--address", metavar="HOST:PORT",
-                   help="run the trials on this Ray cluster (default: $RAY_ADDRESS, else a local Ray)")
+                   help="run the trials on this Ray cluster (default: $RAY_ADDRESS, else a local Ray); needs --storage")
+    p.add_argument("--storage", metavar="URI",
+                   help="where Ray Tune keeps the trials' checkpoints: a folder every node sees (NFS) or a URI such "
+                        "as s3://bucket/studies (default for a local Ray: STUDY/ray)")
     p.add_argument("--max-concurrent", type=positive_int, help="trials at once (default: the CPUs Ray has)")
     p.add_argument("--data-dir", help="folder with train_minus_dev_signs.h5 and dev_signs.h5 (default datasets/)")
     return p
@@ -123,10 +127,15 @@ def check_flags(args):
         raise UsageError("--top only applies with --refine STUDY")
     if args.grace_epochs is not None and not args.asha:
         raise UsageError("--grace-epochs only applies with --asha")
-    if args.address:
-        from tf1_course.tuning.trials import probe
-
-        probe(args.address)  # before anything is written
+    address = args.address or os.environ.get(cluster.ADDRESS_ENV)
+    if address:  # before anything is written
+        if not address.startswith("ray://"):
+            cluster.parse_address(address)
+        if not args.storage:
+            raise UsageError(f"--address {address}: the trials run on other machines, which cannot see this "
+                             f"machine's folders: give --storage a folder every node sees (an NFS mount) or a "
+                             f"URI such as s3://bucket/studies")
+        cluster.probe(address)
 
 
 def plan(args):
@@ -200,6 +209,7 @@ def run(args):
 
 
 def run_study(args, study, asked, space, folder):
+    from tf1_course.signs.training import preload
     from tf1_course.tuning import trials as engine
 
     saved = study.open(asked)
@@ -211,15 +221,24 @@ def run_study(args, study, asked, space, folder):
                if k not in results or results[k]["status"] not in studies.FINAL]
     print(f"study {study.path}: {len(configurations)} trials of {saved['epochs']} epochs, "
           f"{len(configurations) - len(pending)} already done, {len(pending)} to run")
-    todo = [engine.Trial(k, str(study.trial_dir(k).resolve()), trial_flags(configurations[k], saved["epochs"]),
-                         str(folder.resolve()), studies.TUNING_FILES) for k in pending]
+    checkpoints = study.load_checkpoints()  # {trial: URI of its last checkpoint}: an interrupted trial resumes there
+    todo = [engine.Trial(k, trial_flags(configurations[k], saved["epochs"]), checkpoints.get(k)) for k in pending]
     counts = {"done": len(configurations) - len(pending), "total": len(configurations)}
+
+    def on_checkpoint(key, uri):
+        checkpoints[key] = uri
+        study.save_checkpoints(checkpoints)
 
     def on_done(outcome):
         values = configurations[outcome.key]
+        metrics = None
+        if outcome.checkpoint is not None:  # the finished run folder, from the storage into the study
+            metrics = study.fetch_trial(outcome.key, lambda into: engine.fetch(outcome.checkpoint, into))
         results[outcome.key] = studies.trial_result(outcome.key, values, outcome.status, outcome.history,
-                                                    outcome.metrics, outcome.seconds, outcome.error)
+                                                    metrics, outcome.seconds, outcome.error, outcome.node)
         study.save_results(results)
+        if checkpoints.pop(outcome.key, None) is not None:
+            study.save_checkpoints(checkpoints)
         r = results[outcome.key]
         if r["status"] == "error":
             print(f"trial {outcome.key} failed: {outcome.error}", file=sys.stderr, flush=True)
@@ -231,9 +250,11 @@ def run_study(args, study, asked, space, folder):
 
     asha = {"max_epochs": saved["epochs"], **saved["asha"]} if saved.get("asha") else None
     interrupted = None  # the exit code of Ctrl-C (130) or SIGTERM (143) that stopped the trials
+    storage = args.storage or str((study.path / "ray").resolve())
+    data = preload(folder, studies.TUNING_FILES)  # once, here: Ray hands it to every trial
     try:
-        engine.run_trials(todo, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
-                          on_done=on_done, storage=study.path / "ray", name="trials")
+        engine.run_trials(todo, data, storage, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
+                          on_checkpoint=on_checkpoint, on_done=on_done, name=_experiment_name())
     except KeyboardInterrupt as e:
         interrupted = exit_code(signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT)
     names = [n for n, s in sorted(space.items()) if s.kind != "fixed"]
@@ -256,6 +277,11 @@ def run_study(args, study, asked, space, folder):
               f"{best['test_accuracy']:.4f} (the test set, used once) -> {study.best}")
     print(f"wrote {study.results_csv}, {study.results_json}, {study.plots}/")
     return 0
+
+
+def _experiment_name():
+    """A new Tune experiment per run of the command (its trials resume from the study's checkpoints)."""
+    return "trials-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
 
 
 def _short(values):

@@ -4,7 +4,9 @@
       study.json        the search space, seed, number of trials, epochs, data (what was asked)
       trials/0007/      trial 7: a normal run directory, trained on train_minus_dev_signs.h5 and
                         scored on dev_signs.h5 (never on the test set)
-      results.json      per trial: values, status, dev/train accuracy, final cost, seconds, curves
+      results.json      per trial: values, status, dev/train accuracy, final cost, seconds, curves, node
+      checkpoints.json  per unfinished trial, the storage URI of its last checkpoint (where it resumes)
+      ray/              Ray Tune's storage for a local Ray (--storage elsewhere on a cluster)
       results.csv       the same without the curves, a row per trial
       plots/            dev accuracy against each searched hyperparameter, best trials' curves
       best/             the best finished trial's run, scored once on the test set (evaluation.json);
@@ -18,13 +20,14 @@ accuracy near chance, 1/6); error.
 import csv
 import io
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.core.errors import UsageError
-from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, write_json, write_text
+from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, replace_dir, write_json, write_text
 from tf1_course.signs.rundir import RunDir
 from tf1_course.signs.training import collapsed
 
@@ -44,6 +47,7 @@ class Study:
         self.trials = self.path / "trials"
         self.results_json = self.path / "results.json"
         self.results_csv = self.path / "results.csv"
+        self.checkpoints = self.path / "checkpoints.json"
         self.plots = self.path / "plots"
         self.best = self.path / "best"
 
@@ -94,6 +98,29 @@ class Study:
         write_json(self.spec, asked)
         return asked
 
+    def load_checkpoints(self):
+        """{trial: checkpoint URI} of the trials interrupted after a checkpoint ({} when none)."""
+        if not self.checkpoints.is_file():
+            return {}
+        try:
+            return {int(k): str(v) for k, v in read_json(self.checkpoints).items()}
+        except (OSError, ValueError, AttributeError) as e:
+            raise UsageError(f"{self.checkpoints} is damaged ({e}); move it away to run those trials from the "
+                             f"start") from None
+
+    def save_checkpoints(self, checkpoints):
+        write_json(self.checkpoints, {str(k): v for k, v in sorted(checkpoints.items())})
+
+    def fetch_trial(self, k, download):
+        """Put trial ``k``'s finished run folder into trials/NNNN: ``download(folder)`` writes it into a
+        new folder (from Ray Tune's storage), then it replaces what was there. Returns its metrics.json."""
+        work = self.trials / f".{k:04d}.partial"
+        if work.exists():
+            shutil.rmtree(work)
+        download(work)
+        replace_dir(work, self.trial_dir(k))
+        return read_json(RunDir(self.trial_dir(k)).metrics)
+
     def load_results(self, trials=None):
         """{trial: result dict} saved so far ({} for a new study), trials below ``trials`` only.
 
@@ -134,7 +161,7 @@ def _cell(value):
     return "" if value is None else value
 
 
-def trial_result(k, values, status, history, metrics=None, seconds=None, error=None):
+def trial_result(k, values, status, history, metrics=None, seconds=None, error=None, node=None):
     """One trial's entry in results.json.
 
     ``history``: [{"epoch", "cost", "dev_accuracy"}] as the trial reported it, epoch by epoch;
@@ -157,6 +184,8 @@ def trial_result(k, values, status, history, metrics=None, seconds=None, error=N
             result["status"] = "collapsed"
     if error:
         result["error"] = error
+    if node:
+        result["node"] = node  # the Ray node it ran on
     return result
 
 
