@@ -122,7 +122,8 @@ class TreeMemory:
                         cmdline = f.read().replace("\0", " ")
                 except (OSError, IndexError, ValueError):
                     continue
-                self.cpu[pid] = (kind(cmdline), (int(fields[11]) + int(fields[12])) / self.tick)
+                name = kind(cmdline) if cmdline else self.cpu.get(pid, ("other",))[0]  # a zombie has no cmdline
+                self.cpu[pid] = (name, (int(fields[11]) + int(fields[12])) / self.tick)
             self.peak = max(self.peak, total)
 
     def cpu_by_kind(self):

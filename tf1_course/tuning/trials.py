@@ -134,6 +134,9 @@ def run_trials(trials, data, storage, address=None, max_concurrent=None, asha=No
     """
     address = cluster.prepare_environment(address)
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # no result.json/progress.csv/TB per trial
+    # the experiment's own state is for Tuner.restore, which the study does not use (it resumes from
+    # checkpoints.json): written at the end, not every few seconds
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "3600")
     import ray
     from ray import tune
 
