@@ -22,8 +22,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def browser():
+def start_chromium(extra_flags=()):
+    """(driver, profile folder) of a headless Chromium through Debian's chromedriver."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser test: apt-get install chromium chromium-driver (.ci/run does)")
@@ -35,10 +35,15 @@ def browser():
     profile = tempfile.mkdtemp(prefix="tf1-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in FLAGS + [f"--user-data-dir={profile}", "--window-size=1280,860"]:
+    for flag in FLAGS + [f"--user-data-dir={profile}", "--window-size=1280,860", *extra_flags]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options), profile
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver, profile = start_chromium()
     try:
         yield driver
     finally:
@@ -133,3 +138,30 @@ def test_the_console_check_catches_a_script_error(browser, live_server):
         return any("deliberate page error" in e["message"] and e["level"] == "SEVERE" for e in logs)
 
     assert wait_for(browser, logged, timeout=10), logs
+
+
+def test_the_webcam_path_with_chromiums_fake_camera(live_server):
+    """Start the camera, take a photo, get an answer: Chromium's built-in fake camera (a test
+    pattern) and an automatic yes to the permission prompt stand in for a webcam and a user."""
+    driver, profile = start_chromium(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+    try:
+        driver.get(live_server.url)
+        wait_for(driver, lambda: by_id(driver, "model").text.startswith("Model:"))
+        assert by_id(driver, "camera-status").text == ""  # a camera is there: no "No camera found"
+        by_id(driver, "start-camera").click()
+        wait_for(driver, lambda: by_id(driver, "snap").is_enabled())
+        assert by_id(driver, "video").is_displayed()
+        wait_for(driver, lambda: driver.execute_script("return document.getElementById('video').videoWidth") > 0)
+        by_id(driver, "snap").click()
+        body = driver.find_element("tag name", "body")
+        wait_for(driver, lambda: body.get_attribute("data-results") == "1")
+        assert body.get_attribute("data-state") == "done", by_id(driver, "error").text
+        assert by_id(driver, "sign").get_attribute("data-sign") in {str(k) for k in range(6)}
+        assert "camera photo" in by_id(driver, "status").text
+        by_id(driver, "stop-camera").click()
+        assert not by_id(driver, "video").is_displayed() and by_id(driver, "start-camera").is_enabled()
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
