@@ -116,3 +116,15 @@ def imported_modules(source, module):
                 base = ".".join(parent + ([base] if base else []))
             names += [base] + [f"{base}.{alias.name}" for alias in node.names]
     return names
+
+
+@pytest.fixture(scope="session")
+def live_server(trained_run):
+    """``tf1-course serve --run-dir`` the trained run, in a subprocess, for the API and browser tests
+    (an upload limit of 1 MB, so the 413 test sends little). Stopped with SIGTERM: exit 143."""
+    from servers import Server
+
+    server = Server(["--run-dir", str(trained_run), "--max-mb", "1", "--device", "cpu"])
+    yield server
+    code = server.stop()
+    assert code == 143, f"serve exited {code} on SIGTERM, not 143:\n{server.output()}"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tf1_course.data.images import ImageError, load_image, make_square
+from tf1_course.data.images import ImageError, load_image, make_square, read_image
 
 
 def gradient(w, h):
@@ -27,6 +27,10 @@ def test_common_formats_give_64x64_rgb(tmp_path, fmt, mode, suffix):
     im.save(path, format=fmt)
     out = load_image(path)
     assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+    # an upload (the bytes, as `serve` gets them) goes through the very same steps
+    np.testing.assert_array_equal(read_image(path.read_bytes(), "upload"), out)
+    with open(path, "rb") as f:
+        np.testing.assert_array_equal(read_image(f, "upload", resize="pad"), load_image(path, resize="pad"))
 
 
 def test_png_alpha_is_flattened_on_white(tmp_path):
@@ -93,6 +97,19 @@ def test_errors_name_the_file_and_reason(tmp_path):
         load_image(tmp_path / "full.jpg", max_pixels=10_000)
     with pytest.raises(ImageError, match="is a directory"):
         load_image(tmp_path)
+
+
+def test_uploaded_bytes_errors_name_the_upload(tmp_path):
+    Image.fromarray(gradient(200, 200)).save(tmp_path / "full.jpg", quality=95)
+    data = (tmp_path / "full.jpg").read_bytes()
+    with pytest.raises(ImageError, match="^hand.jpg: empty file"):
+        read_image(b"", "hand.jpg")
+    with pytest.raises(ImageError, match="^hand.jpg: not an image"):
+        read_image(b"<html>", "hand.jpg")
+    with pytest.raises(ImageError, match="^hand.jpg: truncated or corrupt"):
+        read_image(data[: len(data) // 2], "hand.jpg")
+    with pytest.raises(ImageError, match="^hand.jpg: image is 200x200 = 40,000 pixels"):
+        read_image(data, "hand.jpg", max_pixels=10_000)
 
 
 # --- every Pillow mode maps to 0..255 RGB (a 16-bit gray PNG is not a white image) --------------

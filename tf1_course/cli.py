@@ -22,6 +22,8 @@ COMMANDS = {
     "reproduce": ("tf1_course.reproduce.cli", "run the course end to end; REPORT.md of every number it prints, ours beside"),
     "doctor": ("tf1_course.signs.doctor", "what this machine has for training: versions, GPU, data, run folder"),
     "lab": ("tf1_course.labs.cli", "the course's labs (init, regularization, gradcheck, optimization, batchnorm) on NumPy and TF1"),
+    "export": ("tf1_course.serving.export", "a trained run as a TF1 SavedModel (exports/signs/N) for TF Serving"),
+    "serve": ("tf1_course.serving.serve", "a local web page: show your hand to the model (upload or webcam)"),
 }
 
 

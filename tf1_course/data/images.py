@@ -1,6 +1,8 @@
-"""Turn any photo into the 64x64 RGB image the SIGNS model sees. One function, two users.
+"""Turn any photo into the 64x64 RGB image the SIGNS model sees. One function, three users.
 
-The dataset builder and ``tf1-course predict`` both call :func:`load_image`, so a user's photo goes
+The dataset builder and ``tf1-course predict`` call :func:`load_image` (a path), ``tf1-course serve``
+calls :func:`read_image` (an uploaded file's bytes), and ``load_image`` is ``read_image`` on the
+opened file, so a user's photo goes
 through exactly the steps the training images went through: EXIF orientation applied, converted
 to RGB (transparency flattened onto white), made square, resized to 64x64 with Pillow's bilinear
 filter (how Stanford CS230's build_dataset.py made the 64x64 SIGNS JPEGs). Scaling to [0, 1] happens
@@ -8,6 +10,7 @@ in :func:`tf1_course.data.prepare.flatten_and_scale`, for both as well. (The cou
 cell fed 0..255 pixels to a model trained on [0, 1]; here that cannot happen.)
 """
 
+import io
 import warnings
 from pathlib import Path
 
@@ -46,6 +49,8 @@ def _to_rgb(im, path):
     Any other mode is refused with an ImageError that names it.
     """
     mode = im.mode
+    if mode == "RGB":
+        return im  # already what the model wants (convert would copy it)
     if mode in TRANSPARENT or (mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -120,26 +125,49 @@ def load_image(path, size=IMAGE_SIZE, resize="crop", max_pixels=MAX_PIXELS):
     special = not_a_regular_file(path)
     if special:
         raise ImageError(f"{path}: is {special}, not an image file")
+    with open(path, "rb") as f:
+        return read_image(f, path, size, resize, max_pixels)
+
+
+def read_image(file, name="image", size=IMAGE_SIZE, resize="crop", max_pixels=MAX_PIXELS):
+    """:func:`load_image` on an open binary file or the bytes of one (an upload): the same steps.
+
+    Args:
+      file: a binary file object (seekable), or bytes.
+      name: what error messages call it (the path, the upload's file name).
+      size, resize, max_pixels: as :func:`load_image`.
+    Returns:
+      uint8 array - [size, size, 3], RGB.
+    Raises:
+      ImageError: empty, not an image, truncated/corrupt, or too large (message starts with ``name``).
+    """
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        file = io.BytesIO(file)
+    start = file.tell()
+    if not file.read(1):
+        raise ImageError(f"{name}: empty file (0 bytes), not an image")
+    file.seek(start)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(file) as im:
                 w, h = im.size
                 if w * h > max_pixels:
-                    raise ImageError(f"{path}: image is {w}x{h} = {w * h:,} pixels, "
+                    raise ImageError(f"{name}: image is {w}x{h} = {w * h:,} pixels, "
                                      f"over the limit of {max_pixels:,}")
                 im.seek(0)  # first frame of an animated GIF/WebP
                 im.load()
-                im = ImageOps.exif_transpose(im)
-                im = _to_rgb(im, path)
+                # in place: no copy of the decoded photo when it is upright (a phone photo: 27 MB)
+                ImageOps.exif_transpose(im, in_place=True)
+                im = _to_rgb(im, name)
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image Pillow can read") from None
+        raise ImageError(f"{name}: not an image Pillow can read") from None
     except Image.DecompressionBombError:
-        raise ImageError(f"{path}: image is too large (over Pillow's decompression-bomb limit)") from None
+        raise ImageError(f"{name}: image is too large (over Pillow's decompression-bomb limit)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise ImageError(f"{path}: truncated or corrupt image ({e})") from None
+        raise ImageError(f"{name}: truncated or corrupt image ({e})") from None
     im = make_square(im, resize)
     if im.size != (size, size):
         im = im.resize((size, size), Image.BILINEAR)

@@ -1,8 +1,10 @@
 """A trained SIGNS model, restored from its run directory: the graph without an optimizer, the
-run's newest checkpoint, an open Session. ``predict`` and ``evaluate`` both use it.
+run's newest checkpoint (or the one asked for), an open Session. ``predict``, ``evaluate``,
+``export`` and ``serve`` use it.
 
     with open_model("runs/signs", device="cpu") as model:
         probabilities = model.probabilities(X)      # X float [12288, m] -> float32 [6, m]
+        probabilities = model.classify(images)      # images uint8 [m, 64, 64, 3] -> float32 [6, m]
 """
 
 import contextlib
@@ -26,14 +28,16 @@ CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS:
 class TrainedModel:
     """The SIGNS graph (no optimizer) with a run's trained parameters, in an open Session."""
 
-    def __init__(self, run_dir, device="auto", log=print):
+    def __init__(self, run_dir, device="auto", log=print, checkpoint=None):
+        """``checkpoint``: a Checkpoint of this run to restore (default: the newest complete one)."""
         from tf1_course.signs import model
         from tf1_course.core.compat import tf
 
         self.run = RunDir(run_dir)
         self.config = self.run.load_config()
         saved_settings(self.run, self.config)  # damaged settings: one line, not a traceback
-        self.checkpoint = self.run.require_checkpoint()  # before building anything: one clear line
+        # before building anything: one clear line
+        self.checkpoint = self.run.require_checkpoint() if checkpoint is None else checkpoint
         state = self.run.state(self.checkpoint)  # still training, or stopped before its last epoch
         if state:
             log(state)
@@ -54,7 +58,8 @@ class TrainedModel:
                 break
             except (tf.errors.OpError, ValueError) as e:
                 newest = self.run.latest_checkpoint()
-                if attempt < ROTATION_RETRIES and newest and newest.prefix != self.checkpoint.prefix:
+                if (checkpoint is None and attempt < ROTATION_RETRIES and newest
+                        and newest.prefix != self.checkpoint.prefix):
                     self.checkpoint = newest  # a training still under way removed it (it keeps the newest few)
                     continue
                 self.sess.close()
@@ -70,13 +75,17 @@ class TrainedModel:
         """X float [12288, m] in [0, 1] -> softmax probabilities float32 [6, m]."""
         return self.sess.run(self.g.probabilities, {self.g.X: X})
 
+    def classify(self, images):
+        """images uint8 [m, 64, 64, 3] (load_image's) -> probabilities float32 [6, m], scaled as in training."""
+        return self.probabilities(flatten_and_scale(np.asarray(images), np.float32))
+
     def close(self):
         self.sess.close()
 
 
 @contextlib.contextmanager
-def open_model(run_dir, device="auto", log=print):
-    m = TrainedModel(run_dir, device, log)
+def open_model(run_dir, device="auto", log=print, checkpoint=None):
+    m = TrainedModel(run_dir, device, log, checkpoint)
     try:
         yield m
     finally:
@@ -111,6 +120,6 @@ def predict_images(model, paths, resize="crop", max_pixels=None, save_dir=None, 
             save_image(_unique_png(save_dir, Path(path).stem, used), images[-1])
     if not images:
         return []
-    probs = model.probabilities(flatten_and_scale(np.stack(images), np.float32))  # [6, k]
+    probs = model.classify(np.stack(images))  # [6, k]
     return [Prediction(p, int(np.argmax(probs[:, j])), probs[:, j].astype(float).tolist())
             for j, p in enumerate(kept)]
