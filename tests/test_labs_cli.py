@@ -37,6 +37,9 @@ def _one_line_error(capsys, argv, needle):
     (["init", "--variants", "he,nope"], "unknown variant nope"),
     (["gradcheck", "--variants", "he"], "does not apply"),
     (["init", "--device", "tpu"], "--device"),
+    (["init", "--tf-loop", "eager"], "--tf-loop"),
+    (["gradcheck", "--tf-loop", "step"], "--tf-loop does not apply"),
+    (["batchnorm", "--tf-loop", "step"], "--tf-loop does not apply"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, argv, needle):
     _one_line_error(capsys, argv, needle)
@@ -77,6 +80,18 @@ def test_short_optimization_run_compares_tf_adam(tmp_path, capsys):
     assert set(metrics["variants"]["builtin-adam"]["engines"]) == {"tf"}
     assert metrics["variants"]["builtin-adam"]["vs_reference"]["reference"] == "adam"
     assert (tmp_path / "builtin-adam-tf.png").read_bytes()[:8] == PNG
+
+
+def test_tf_loop_step_is_the_reference_loop_with_the_same_lines(tmp_path, capsys):
+    argv = ["optimization", "--epochs", "2", "--print-every", "1", "--variants", "sgd", "--engine", "tf",
+            "--device", "cpu", "--quiet"]
+    lines = {}
+    for loop in ("step", "fused"):
+        assert main(argv + ["--tf-loop", loop, "--run-dir", str(tmp_path / loop)]) == 0
+        lines[loop] = [x for x in capsys.readouterr().out.splitlines() if x.startswith(("Cost", "Accuracy"))]
+        config = json.loads((tmp_path / loop / "metrics.json").read_text())["variants"]["sgd"]["config"]
+        assert config["loop"] == loop
+    assert len(lines["step"]) == 3 and lines["fused"] == lines["step"]
 
 
 def test_numpy_engine_does_not_load_tensorflow(tmp_path):

@@ -56,11 +56,12 @@ def test_variant_replace_routes_each_field_to_where_it_lives():
 
 
 def test_metrics_config_stays_one_flat_dict():
-    """metrics.json's "config" keeps the keys it had before the hyperparameters were grouped."""
+    """metrics.json's "config" keeps the keys it had before the hyperparameters were grouped (and
+    the TF engine's loop since)."""
     config = next(v for v in lab_init.variants() if v.name == "he").asdict()
     assert set(config) == {
         "name", "title", "layers_dims", "init", "learning_rate", "num_steps", "minibatch_size",
         "first_seed", "print_every", "record_every", "lambd", "keep_prob", "dropout", "optimizer", "builtin",
         "beta", "beta1", "beta2", "epsilon", "decay", "decay_rate", "float64_hyperparameters", "engines",
-        "reference"}
-    assert config["layers_dims"] == (2, 10, 5, 1) and config["dropout"] == "course"
+        "reference", "loop"}
+    assert config["layers_dims"] == (2, 10, 5, 1) and config["dropout"] == "course" and config["loop"] == "fused"

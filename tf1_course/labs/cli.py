@@ -2,7 +2,7 @@
 
     tf1-course lab init|regularization|gradcheck|optimization|batchnorm [--engine numpy|tf|both]
         [--run-dir DIR] [--device cpu|gpu|auto] [--variants a,b] [--iterations N | --epochs N]
-        [--data-dir DIR] [--print-every N] [--quiet]
+        [--data-dir DIR] [--print-every N] [--tf-loop fused|step] [--quiet]
 
 Prints the course's cost lines and accuracies (engines side by side), writes one PNG per variant
 and engine, a comparison PNG and metrics.json into the run directory (default runs/lab-NAME).
@@ -76,13 +76,16 @@ def build_parser():
     p.add_argument("--epochs", type=positive_int, help="shorten every variant to N epochs (optimization, batchnorm)")
     p.add_argument("--data-dir", help="SIGNS data folder for lab batchnorm (default datasets/)")
     p.add_argument("--print-every", type=positive_int, help="a cost line every N iterations/epochs")
+    p.add_argument("--tf-loop", choices=("fused", "step"),
+                   help="the TF engine's loop in init, regularization, optimization: fused (default, "
+                        "thousands of steps per Session.run) or step (one per step, the reference)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
 def _check_flags(args):
     if args.name == "gradcheck":
-        flags = ("variants", "iterations", "epochs", "print_every")
+        flags = ("variants", "iterations", "epochs", "print_every", "tf_loop")
         given = [f for f in flags if getattr(args, f) is not None]
         if given:
             raise UsageError(f"lab gradcheck does not train: --{given[0].replace('_', '-')} does not apply")
@@ -104,6 +107,8 @@ def run(args):
     engine = args.engine or DEFAULT_ENGINE.get(args.name, "both")
     if args.data_dir and args.name not in SIGNS_LABS:
         raise UsageError(f"lab {args.name} uses the course's 2-D data: --data-dir does not apply")
+    if args.tf_loop and args.name in SIGNS_LABS:
+        raise UsageError(f"lab {args.name} trains the SIGNS model with its own loop: --tf-loop does not apply")
     if args.name != "gradcheck":
         unknown = [n for n in args.variants or [] if n not in _variant_names(lab)]
         if unknown:  # a bad name fails before TensorFlow loads
@@ -115,7 +120,7 @@ def run(args):
         tqdm.write(devices.describe(device))
     options = Options(engines=engines, run_dir=Path(args.run_dir or f"runs/lab-{args.name}"), device=device,
                       variants=args.variants, steps=steps, print_every=args.print_every,
-                      progress=not args.quiet, out=tqdm.write)
+                      progress=not args.quiet, out=tqdm.write, tf_loop=args.tf_loop)
     options.run_dir.mkdir(parents=True, exist_ok=True)
     if args.name == "gradcheck":
         lab.run(options)

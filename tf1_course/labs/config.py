@@ -47,6 +47,8 @@ class TFOptions:
     builtin: bool = False              # tf.train's optimizer instead of the course's rule
     float64_hyperparameters: bool = True  # hyperparameters as float64 tensors; False passes Python
                                        # floats, which tf.train turns into float32 (0.9 -> 0.89999998)
+    loop: str = "fused"                # fused: a tf.while_loop runs thousands of steps per Session.run;
+                                       # step: one Session.run per step (the reference; tf_engine/train.py)
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

@@ -31,11 +31,13 @@ class Options:
     steps: Optional[int] = None         # override every variant's iterations / epochs
     print_every: Optional[int] = None   # override the cost-line cadence
     progress: bool = True               # tqdm bars (they hide themselves when not on a terminal)
+    tf_loop: Optional[str] = None       # the TF engine's loop for every variant, fused or step (None: each
+                                        # variant's own, fused)
     out: Callable = print               # where report lines go
 
 
-def select_variants(all_variants, names, steps=None, print_every=None):
-    """The variants named (all when ``names`` is None), with run-length overrides applied."""
+def select_variants(all_variants, names, steps=None, print_every=None, tf_loop=None):
+    """The variants named (all when ``names`` is None), with run-length and TF-loop overrides applied."""
     by_name = {v.name: v for v in all_variants}
     unknown = [n for n in names or [] if n not in by_name]
     if unknown:
@@ -46,6 +48,8 @@ def select_variants(all_variants, names, steps=None, print_every=None):
         changes["num_steps"] = steps
     if print_every is not None:
         changes["print_every"] = print_every
+    if tf_loop is not None:
+        changes["loop"] = tf_loop
     return [v.replace(**changes) for v in chosen]
 
 
@@ -182,7 +186,8 @@ def run_job(lab, variant, engine, device="cpu", progress=False):
 
 def lab_jobs(lab, options):
     """[(variant, engine)] of ``lab`` for ``options`` (variants, steps, engines), in run order."""
-    chosen = select_variants(lab.variants(), options.variants, options.steps, options.print_every)
+    chosen = select_variants(lab.variants(), options.variants, options.steps, options.print_every,
+                             options.tf_loop)
     return [(v, e) for v in chosen for e in options.engines if e in v.engines], chosen
 
 

@@ -14,6 +14,10 @@ not always the course's formula:
 
 Both return a train op that waits for every gradient and every fetched cost: the graph's variables
 are TF1 reference variables, whose reads are not ordered against assigns unless we say so.
+
+Both also work inside a ``tf.while_loop`` body (the fused loop, ``train.py``): the variables they
+make (slots, Adam's t and beta powers) and the constants those start from are made in
+``tf.init_scope()``, outside the loop, since a variable cannot start from a value computed in a loop.
 """
 
 from tf1_course.core.compat import tf
@@ -26,9 +30,16 @@ def wait_for(tensors, grads):
         return [tf.identity(g) for g in grads]
 
 
+def _state(name, initial):
+    """A non-trainable float64 variable starting at ``initial`` (made outside any loop)."""
+    with tf.init_scope():
+        return tf.get_variable(name, initializer=tf.constant(initial, tf.float64), trainable=False)
+
+
 def _slot(name, like):
     """A non-trainable float64 variable of zeros shaped like the variable ``like``."""
-    return tf.get_variable(name, initializer=tf.zeros(like.shape, dtype=tf.float64), trainable=False)
+    with tf.init_scope():
+        return tf.get_variable(name, initializer=tf.zeros(like.shape, dtype=tf.float64), trainable=False)
 
 
 def course_update(hyper, parameters, grads, learning_rate):
@@ -36,8 +47,7 @@ def course_update(hyper, parameters, grads, learning_rate):
     updates = []
     t = None
     if hyper.optimizer == "adam":
-        t = tf.get_variable("adam_t", initializer=tf.constant(0., tf.float64), trainable=False)
-        t = t.assign_add(1.)  # mini-batches seen, counted from 1
+        t = _state("adam_t", 0.).assign_add(1.)  # mini-batches seen, counted from 1
     for (name, W), g in zip(parameters.items(), grads):
         if hyper.optimizer == "gd":
             step = learning_rate * g
@@ -70,7 +80,7 @@ def builtin_optimizer(hyper, learning_rate, float64=True):
     0.8999999762), which would blur the comparison with the course's formulas.
     ``float64=False`` (TFOptions.float64_hyperparameters) passes the Python floats, to measure that effect.
     """
-    f64 = (lambda x: tf.constant(x, tf.float64)) if float64 else float
+    f64 = _float64_constant if float64 else float
     if hyper.optimizer == "gd":
         return tf.train.GradientDescentOptimizer(learning_rate)
     if hyper.optimizer == "momentum":
@@ -82,6 +92,12 @@ def builtin_optimizer(hyper, learning_rate, float64=True):
         return tf.train.AdamOptimizer(learning_rate, beta1=f64(hyper.beta1), beta2=f64(hyper.beta2),
                                       epsilon=f64(hyper.epsilon))
     raise ValueError(f"unknown optimizer {hyper.optimizer!r}")
+
+
+def _float64_constant(x):
+    """x as a float64 constant outside any loop: Adam's beta powers start from beta1 and beta2."""
+    with tf.init_scope():
+        return tf.constant(x, tf.float64)
 
 
 def builtin_update(hyper, parameters, grads, learning_rate, float64=True):
