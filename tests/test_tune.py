@@ -18,14 +18,17 @@ SMALL = ["--trials", "3", "--epochs", "2", "--param", "minibatch_size=choice:8,1
          "--param", "learning_rate=log:1e-3:1e-2"]
 
 
-RAY_SESSIONS = ("/tmp/ray/session_*", "/tmp/tf1-ray-*")
 LEFT_BEHIND = []  # what the module's study left in /tmp (test_a_local_ray_leaves_no_session_behind)
 
 
 def _sessions():
+    """Ray session folders of this process (a session's name ends with its driver's pid), in /tmp/ray
+    and in the temporary folders tune's local Ray uses; other processes' sessions do not count."""
     import glob
 
-    return {p for pattern in RAY_SESSIONS for p in glob.glob(pattern)}
+    mine = f"_{os.getpid()}"
+    return {p for pattern in ("/tmp/ray/session_*", "/tmp/tf1-ray-*/session_*") for p in glob.glob(pattern)
+            if p.endswith(mine)}
 
 
 @pytest.fixture(scope="module")
