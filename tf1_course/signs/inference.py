@@ -1,8 +1,13 @@
-"""A trained SIGNS model, restored from its run directory: the graph without an optimizer, the
-run's newest checkpoint, an open Session. ``predict`` and ``evaluate`` both use it.
+"""A trained SIGNS model, restored from its run directory: the graph without an optimizer, one
+of the run's checkpoints, an open Session. ``predict`` and ``evaluate`` both use it.
 
     with open_model("runs/signs", device="cpu") as model:
         probabilities = model.probabilities(X)      # X float [12288, m] -> float32 [6, m]
+
+Which checkpoint: ``checkpoint="best"`` (the highest dev accuracy, kept by runs trained with a dev
+set), ``"last"`` (the newest), or None: the best when the run has one, else the last
+(:meth:`tf1_course.signs.rundir.RunDir.checkpoint`). The model says which it restored
+(``model.checkpoint.kind``, ``.epoch``; :func:`describe`).
 """
 
 import contextlib
@@ -26,17 +31,18 @@ CLASS_NAMES = [f"{k} finger{'s' if k != 1 else ''}" for k in range(6)]  # SIGNS:
 class TrainedModel:
     """The SIGNS graph (no optimizer) with a run's trained parameters, in an open Session."""
 
-    def __init__(self, run_dir, device="auto", log=print):
+    def __init__(self, run_dir, device="auto", log=print, checkpoint=None):
         from tf1_course.signs import model
         from tf1_course.core.compat import tf
 
         self.run = RunDir(run_dir)
         self.config = self.run.load_config()
         saved_settings(self.run, self.config)  # damaged settings: one line, not a traceback
-        self.checkpoint = self.run.require_checkpoint()  # before building anything: one clear line
+        self.checkpoint = self.run.checkpoint(checkpoint)  # before building anything: one clear line
         state = self.run.state(self.checkpoint)  # still training, or stopped before its last epoch
         if state:
             log(state)
+        log(describe(self.checkpoint))
         device = devices.resolve(device)
         log(devices.describe(device))
         train = self.config["train"]
@@ -53,7 +59,7 @@ class TrainedModel:
                 saver.restore(self.sess, self.checkpoint.prefix)
                 break
             except (tf.errors.OpError, ValueError) as e:
-                newest = self.run.latest_checkpoint()
+                newest = self.run.best_checkpoint() if self.checkpoint.kind == "best" else self.run.latest_checkpoint()
                 if attempt < ROTATION_RETRIES and newest and newest.prefix != self.checkpoint.prefix:
                     self.checkpoint = newest  # a training still under way removed it (it keeps the newest few)
                     continue
@@ -74,9 +80,17 @@ class TrainedModel:
         self.sess.close()
 
 
+def describe(checkpoint):
+    """The line saying which checkpoint is used: "checkpoint: best (epoch 300, dev accuracy 0.9167)"."""
+    if checkpoint.kind == "best":
+        return (f"checkpoint: best (epoch {checkpoint.epoch}, dev accuracy "
+                f"{checkpoint.progress['dev_accuracy']:.4f}; --checkpoint last for the newest)")
+    return f"checkpoint: last (epoch {checkpoint.epoch})"
+
+
 @contextlib.contextmanager
-def open_model(run_dir, device="auto", log=print):
-    m = TrainedModel(run_dir, device, log)
+def open_model(run_dir, device="auto", log=print, checkpoint=None):
+    m = TrainedModel(run_dir, device, log, checkpoint)
     try:
         yield m
     finally:
