@@ -17,7 +17,6 @@ buffers) through tf.compat.v1's FileWriter.
 import shutil
 from pathlib import Path
 
-from tf1_course.core.compat import tf
 from tf1_course.core.fileio import replace_dir
 
 METRICS = {"dev_accuracy": "dev accuracy", "train_accuracy": "train accuracy", "final_cost": "final cost"}
@@ -54,6 +53,7 @@ def status_of(result):
 
 def write(folder, space, results):
     """The experiment and one run per trial of ``results`` ({trial: results.json entry}) into ``folder``."""
+    from tf1_course.core.compat import tf  # first: TensorFlow as the project sets it up (and not for --help)
     from tensorboard.plugins.hparams import api_pb2, summary
 
     folder = Path(folder)
