@@ -59,6 +59,8 @@ def test_a_study_folder_holds_every_trial_results_plots_and_the_best_run(study):
     assert rows[0].startswith("trial,status,dev_accuracy") and len(rows) == 1 + len(results)
     assert (path / "plots" / "dev_accuracy_vs_learning_rate.png").read_bytes()[:4] == b"\x89PNG"
     assert (path / "plots" / "best_curves.png").is_file()
+    hparams = sorted(p.name for p in (path / "tensorboard").iterdir() if p.is_dir())  # tests/test_tensorboard.py
+    assert hparams == [f"trial-{r['trial']:04d}" for r in results]
     best = read_json(path / "best.json")
     evaluation = read_json(path / "best" / "evaluation.json")
     assert evaluation["test_accuracy"] == best["test_accuracy"] and "dev_accuracy" in evaluation
@@ -393,9 +395,10 @@ def test_a_study_the_disk_cannot_hold_is_refused_before_anything_is_written(tmp_
             "--param", "hidden1=fixed:25", "--param", "hidden2=fixed:12"]
     assert tune.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "would need about 164 MB on disk (10 trial(s), up to 16 MB each)" in err[0], err
+    assert len(err) == 1 and "would need about 189 MB on disk (10 trial(s), up to 19 MB each)" in err[0], err
     assert "has 50 MB free" in err[0] and not (tmp_path / "s").exists()
-    assert disk_bytes((25, 12)) == 4 * 307_615 * 13 + 400_000
+    # 4 full checkpoints (weights + 2 Adam slots) while one is saved, 2 best (weights), parameters.npz
+    assert disk_bytes((25, 12)) == 4 * 307_615 * (3 * 4 + 2 + 1) + 400_000
 
 
 def test_the_study_says_how_much_disk_it_needs(study, tmp_path, capsys):
@@ -405,8 +408,9 @@ def test_the_study_says_how_much_disk_it_needs(study, tmp_path, capsys):
     assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL]) == 0
     out = capsys.readouterr().out
     assert "disk:" not in out  # nothing left to run, nothing more needed
-    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL[:1], "4", *SMALL[2:]]) == 0
-    assert "disk: about" in capsys.readouterr().out  # the fourth trial
+    more = str(read_json(path / "study.json")["trials"] + 1)
+    assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL[:1], more, *SMALL[2:]]) == 0
+    assert "disk: about" in capsys.readouterr().out  # one more trial
 
 
 def _checkpoints(study):

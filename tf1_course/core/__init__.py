@@ -8,5 +8,6 @@
 - :mod:`.progress`, :mod:`.plots`   progress bars and lines, PNGs
 - :mod:`.minibatches`    the course's ``random_mini_batches`` (the labs and the SIGNS model)
 - :mod:`.batch_norm`     batch norm as graph ops (the labs and the SIGNS model)
+- :mod:`.schedules`      Week 2's learning-rate decay, as floats and as graph ops (the labs and the SIGNS model)
 - :mod:`.course_numbers` every number the course prints
 """

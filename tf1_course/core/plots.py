@@ -139,3 +139,49 @@ def spread(values, course, path, title, labels=None, collapsed=None, titles=None
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     save_figure(fig, path)
+
+
+def figure_png(fig, dpi=100, tight=True):
+    """The figure as PNG bytes (for TensorBoard's image summaries); the figure is closed."""
+    import io
+
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    plt.close(fig)
+    return out.getvalue()
+
+
+def photo_groups(groups, title, columns=10, note=None, scale=2):
+    """Labelled photos in groups, each group starting a row (wrapping after ``columns``), as one
+    figure at 100 dpi (save it with :func:`figure_png`, ``tight=False``).
+
+    ``groups``: [(group label, [(image [h, w, 3] uint8, or float in [0, 1], caption)])], the empty
+    ones left out; the label is written left of the group's first row. The photos are pasted into
+    one picture (each ``scale`` times its size) drawn with a single imshow: a hundred photos take
+    a fraction of a second, where a subplot each takes seconds.
+    """
+    rows = [(label if k == 0 else None, photos[k:k + columns])
+            for label, photos in groups if photos for k in range(0, len(photos), columns)]
+    size = (next((p[0][0].shape[0] for _, p in rows), 64)) * scale
+    cell_w, cell_h, left, top = size + 10, size + 24, 100, 50 if note else 34
+    width = left + cell_w * max((len(photos) for _, photos in rows), default=1)
+    height = top + cell_h * max(len(rows), 1)
+    canvas = np.ones((height, width, 3))
+    for r, (_, photos) in enumerate(rows):
+        for c, (image, _) in enumerate(photos):
+            image = np.asarray(image, dtype=float) / (255 if np.asarray(image).dtype == np.uint8 else 1)
+            y, x = top + r * cell_h + 16, left + c * cell_w + 5
+            canvas[y:y + size, x:x + size] = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+    fig = plt.figure(figsize=(width / 100, height / 100), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.imshow(canvas, interpolation="nearest")
+    ax.axis("off")
+    small = 8 if scale >= 2 else 6.5
+    for r, (label, photos) in enumerate(rows):
+        y = top + r * cell_h
+        for c, (_, caption) in enumerate(photos):
+            ax.text(left + c * cell_w + cell_w / 2, y + 13, caption, ha="center", va="bottom", fontsize=small)
+        if label:
+            ax.text(left - 8, y + 16 + size / 2, label, ha="right", va="center", fontsize=small + 1, fontweight="bold")
+    ax.text(width / 2, 6, title + (f"\n{note}" if note else ""), ha="center", va="top", fontsize=small + 2)
+    return fig

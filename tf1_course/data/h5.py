@@ -85,6 +85,22 @@ def load_split(path, split, shown=None):
     return Split(x, y.astype(np.int64), classes.astype(np.int64))
 
 
+def split_name(path):
+    """The split a course h5 file holds ("train", "dev", "test", ...): the one NAME with NAME_set_x
+    and NAME_set_y. None or several is one DataError."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            names = sorted(k[:-len("_set_x")] for k in f.keys() if k.endswith("_set_x") and
+                           f"{k[:-len('_set_x')]}_set_y" in f)
+    except OSError as e:
+        raise DataError(f"{path}: not a readable HDF5 file ({str(e).splitlines()[0]})") from None
+    if len(names) != 1:
+        found = f"it has {', '.join(names)}" if names else "it has none"
+        raise DataError(f"{path}: expected one split (NAME_set_x and NAME_set_y, the course's schema); {found}")
+    return names[0]
+
+
 def write_split(path, split, x, y, classes=None):
     """Write one split in the course's schema, atomically; validates first."""
     with atomic_path(path) as tmp:

@@ -6,7 +6,8 @@
                                            sit in the rolled column θ; roll, unroll, layout_of
     dropout_masks(layers_dims, m, kp)      the course's dropout masks, drawn with NumPy
     minibatch_seed(first_seed, epoch)      the seed of an epoch's random_mini_batches shuffle
-    learning_rate_after(hyper, epoch_num)  the course's learning-rate schedules, as floats
+    learning_rate_after(hyper, epoch_num)  the course's learning-rate schedules, as floats (the
+                                           formulas: tf1_course.core.schedules, shared with SIGNS)
     BN_EPSILON, BN_MOMENTUM                batch norm's epsilon and moving-average beta
 
 NumPy only (the TF engine feeds these arrays or builds its graph from these numbers).
@@ -16,11 +17,14 @@ is neither: it is the course's definition that both must follow to the bit.
 
 import numpy as np
 
+# The schedules live in core, shared with the SIGNS model (`train --lr-decay`); the lab uses them from here.
+from tf1_course.core.schedules import (  # noqa: F401  (the lab's names for them)
+    SCHEDULES, TIME_INTERVAL, exponential_decay, inverse_sqrt_decay, schedule_lr_decay, update_lr)
+
 EPSILON = 1e-7        # gradient checking: the two-sided difference's step
 THRESHOLD_1D = 1e-7   # the course's verdict for the 1-D check
 THRESHOLD_ND = 2e-7   # the course's verdict for the N-D check (correct backprop gives ~1.19e-7 there)
 DROPOUT_SEED = 1      # the course calls np.random.seed(1) at the start of every forward pass
-TIME_INTERVAL = 1000  # schedule_lr_decay: the rate only changes every 1000 epochs
 # Batch normalization (week 3): Z_norm = (Z - mu) / sqrt(sigma2 + BN_EPSILON). The lecture leaves
 # epsilon's value open; 1e-8 is the epsilon the course's notes give RMSprop and Adam.
 BN_EPSILON = 1e-8
@@ -83,34 +87,6 @@ def dropout_masks(layers_dims, m, keep_prob, seed=DROPOUT_SEED):
 def minibatch_seed(first_seed, epoch):
     """The course's ``seed = seed + 1`` before each epoch's shuffle: epoch 0 uses first_seed + 1."""
     return first_seed + epoch + 1
-
-
-def update_lr(learning_rate0, epoch_num, decay_rate):
-    """1 / (1 + decay_rate * epoch_num) * alpha0 (the course's exercise 7)."""
-    return 1 / (1 + decay_rate * epoch_num) * learning_rate0
-
-
-def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=TIME_INTERVAL):
-    """update_lr in steps: 1 / (1 + decay_rate * floor(epoch_num / time_interval)) * alpha0."""
-    return 1 / (1 + decay_rate * np.floor(epoch_num / time_interval)) * learning_rate0
-
-
-def exponential_decay(learning_rate0, epoch_num, base):
-    """base^epoch_num * alpha0 (the lecture's 0.95^epoch_num * alpha0)."""
-    return base ** epoch_num * learning_rate0
-
-
-def inverse_sqrt_decay(learning_rate0, epoch_num, k):
-    """k / sqrt(epoch_num + 1) * alpha0: the lecture's k / sqrt(epoch_num), counting epochs from 1."""
-    return k / np.sqrt(epoch_num + 1) * learning_rate0
-
-
-SCHEDULES = {
-    "inverse-time": update_lr,
-    "scheduled": schedule_lr_decay,
-    "exponential": exponential_decay,
-    "inverse-sqrt": inverse_sqrt_decay,
-}
 
 
 def learning_rate_after(hyper, epoch_num):

@@ -12,7 +12,7 @@ import sys
 
 from tf1_course.core.command import Parser, positive_int, run_main
 from tf1_course.serving.savedmodel import export_run
-from tf1_course.signs.rundir import DEFAULT_RUN_DIR
+from tf1_course.signs.rundir import CHECKPOINT_KINDS, DEFAULT_RUN_DIR
 
 DEFAULT_OUT = "exports/signs"
 
@@ -24,11 +24,13 @@ def build_parser():
                    help=f"folder of numbered versions, as TF Serving wants (default {DEFAULT_OUT})")
     p.add_argument("--version", type=positive_int, metavar="N",
                    help="version number (default: one more than the highest there); an existing one is refused")
+    p.add_argument("--checkpoint", choices=CHECKPOINT_KINDS,
+                   help="best (highest dev accuracy, runs trained with --dev) or last (default: best if there is one)")
     return p
 
 
 def run(args):
-    final = export_run(args.run_dir, args.out, args.version)
+    final = export_run(args.run_dir, args.out, args.version, args.checkpoint)
     print(f"look inside: saved_model_cli show --dir {final} --all")
     print(f"serve it:    tf1-course serve --model {args.out}")
     return 0

@@ -21,12 +21,14 @@ class RunModel:
     graph and scaling ``predict`` uses."""
 
     def __init__(self, run_dir, device="auto", log=print, checkpoint=None):
-        from tf1_course.signs.inference import TrainedModel
+        from tf1_course.signs.inference import TrainedModel, describe
 
         self.trained = TrainedModel(run_dir, device, log, checkpoint)
-        self.info = {"kind": "run", "model": f"run {self.trained.run}, checkpoint of epoch {self.trained.epoch}",
+        kind = self.trained.checkpoint.kind
+        log(describe(self.trained.checkpoint))
+        self.info = {"kind": "run", "model": f"run {self.trained.run}, {kind} checkpoint of epoch {self.trained.epoch}",
                      "run": str(Path(self.trained.run.path).resolve()), "epoch": self.trained.epoch,
-                     "checkpoint": Path(self.trained.checkpoint.prefix).name}
+                     "checkpoint": Path(self.trained.checkpoint.prefix).name, "checkpoint_kind": kind}
 
     def probabilities(self, images):
         return self.trained.classify(images).T  # [6, m] -> [m, 6]

@@ -100,8 +100,9 @@ def newest_export(path):
 
 
 def exportable_checkpoint(run_dir, checkpoint=None):
-    """The checkpoint ``export_run`` writes (default: the run's newest). A folder that is not a run,
-    a run still training, or one stopped before its last epoch is one UsageError."""
+    """The checkpoint ``export_run`` writes: ``checkpoint`` "best", "last", None (the best when the run
+    has one, else the last) or a Checkpoint of the run. A folder that is not a run, a run still
+    training, or one stopped before its last epoch is one UsageError."""
     from tf1_course.signs.rundir import RunDir
 
     run = RunDir(run_dir)
@@ -113,15 +114,18 @@ def exportable_checkpoint(run_dir, checkpoint=None):
         epochs = run.load_config()["train"].get("num_epochs")
         raise UsageError(f"{run} is unfinished (its newest checkpoint is of epoch {newest.epoch} of {epochs}): "
                          f"finish it with `tf1-course train --run-dir {run} --resume`, then export")
-    return checkpoint or newest
+    if checkpoint is None or isinstance(checkpoint, str):
+        return run.checkpoint(checkpoint)
+    return checkpoint
 
 
 def export_run(run_dir, out, version=None, checkpoint=None, log=print):
-    """A finished run's checkpoint (``checkpoint``: a rundir.Checkpoint of it, default the newest)
-    exported as version ``version`` (default: the next) of ``out``. Returns the version's folder."""
-    from tf1_course.signs.inference import open_model
+    """A finished run's checkpoint (``checkpoint``: see :func:`exportable_checkpoint`) exported as
+    version ``version`` (default: the next) of ``out``. Returns the version's folder."""
+    from tf1_course.signs.inference import describe, open_model
 
     checkpoint = exportable_checkpoint(run_dir, checkpoint)
+    log(describe(checkpoint))
     with open_model(run_dir, "cpu", log=lambda message: None, checkpoint=checkpoint) as trained:
         return export_model(trained, out, version, log)
 

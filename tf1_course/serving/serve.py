@@ -14,7 +14,7 @@ import sys
 from tf1_course.core.command import Parser, run_main
 from tf1_course.core.device import DEVICES
 from tf1_course.core.errors import UsageError
-from tf1_course.signs.rundir import DEFAULT_RUN_DIR
+from tf1_course.signs.rundir import CHECKPOINT_KINDS, DEFAULT_RUN_DIR
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -53,6 +53,9 @@ def build_parser():
     p.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free one)")
     p.add_argument("--max-mb", type=megabytes, default=MAX_MB, help=f"largest upload in MB (default {MAX_MB})")
     p.add_argument("--device", choices=DEVICES, default="auto", help="where a run's model runs (default auto)")
+    p.add_argument("--checkpoint", choices=CHECKPOINT_KINDS,
+                   help="a run's best (highest dev accuracy, runs trained with --dev) or last checkpoint "
+                        "(default: best if there is one)")
     return p
 
 
@@ -90,7 +93,10 @@ def run(args):
     from tf1_course.serving.app import create_app
     from tf1_course.serving.models import open_served
 
-    served = open_served(model=args.model, run_dir=args.run_dir or DEFAULT_RUN_DIR, device=args.device)
+    if args.model and args.checkpoint:
+        raise UsageError("--checkpoint picks a run's checkpoint: it goes with --run-dir, not --model")
+    served = open_served(model=args.model, run_dir=args.run_dir or DEFAULT_RUN_DIR, device=args.device,
+                         checkpoint=args.checkpoint)
     try:
         app = create_app(served, max_bytes=int(args.max_mb * 1_000_000))
         sock = listen(args.host, args.port)

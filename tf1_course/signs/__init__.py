@@ -5,6 +5,9 @@
 - :mod:`.loops`      how one epoch of mini-batches is fed (the course's loop, the fast loop)
 - :mod:`.rundir`     the run folder and every name in it
 - :mod:`.training`   training in named steps (prepare, build, restore or init, epochs, finish)
+- :mod:`.devset`     a dev set: its files, evaluations, the best checkpoint, early stopping
+- :mod:`.summaries`  a run's TensorBoard (scalars, the misclassified photos)
+- :mod:`.gallery`    the misclassified photos, grouped by true sign (evaluate --gallery)
 - :mod:`.inference`  a trained run restored: probabilities for photos
 - :mod:`.train`, :mod:`.evaluate`, :mod:`.predict`   the commands
 

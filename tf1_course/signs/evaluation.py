@@ -1,7 +1,11 @@
 """Scoring a trained run: accuracy, per-class accuracy, the confusion matrix (``tf1-course evaluate``).
 
-    evaluate(run_dir, data_dir=None, device="auto") -> report dict   (writes evaluation.json, the PNG)
-    score(model, split) -> (accuracy, confusion matrix [C, C])
+    evaluate(run_dir, data_dir=None, device="auto", checkpoint=None, gallery=False) -> report dict
+        (writes evaluation.json, the confusion matrix PNG, and with ``gallery`` misclassified.png)
+    score(model, split) -> (accuracy, confusion matrix [C, C], probabilities [C, m])
+
+``checkpoint``: "best", "last" or None (the best when the run has one): see
+:class:`tf1_course.signs.inference.TrainedModel`.
 """
 
 import numpy as np
@@ -28,28 +32,31 @@ def per_class_accuracy(matrix):
 
 
 def score(model, split):
-    """(accuracy, confusion matrix) of a TrainedModel on an h5 Split."""
-    predicted = np.argmax(model.probabilities(flatten_and_scale(split.x, np.float32)), axis=0)
+    """(accuracy, confusion matrix, probabilities float32 [C, m]) of a TrainedModel on an h5 Split."""
+    probabilities = model.probabilities(flatten_and_scale(split.x, np.float32))
+    predicted = np.argmax(probabilities, axis=0)
     matrix = confusion(split.y, predicted, len(split.classes))
-    return float(np.mean(predicted == split.y)), matrix
+    return float(np.mean(predicted == split.y)), matrix, probabilities
 
 
-def evaluate(run_dir, data_dir=None, device="auto", log=print):
+def evaluate(run_dir, data_dir=None, device="auto", log=print, checkpoint=None, gallery=False):
     """Score a run on every data file it was trained and scored on; write evaluation.json and the
-    confusion matrix of its last scored set (test). Returns the report dict."""
+    confusion matrix of its last scored set (test); with ``gallery``, misclassified.png: every photo
+    of that set the model gets wrong. Returns the report dict."""
     run = RunDir(run_dir)
     config = run.load_config()
     folder, files, same = locate_data(config["data"], data_dir)
     splits = {role: h5.load_split(folder / entry["file"], entry["split"]) for role, entry in files.items()}
-    with open_model(run.path, device, log) as model:
+    with open_model(run.path, device, log, checkpoint) as model:
         results = {role: score(model, split) for role, split in splits.items()}
-        epoch = model.epoch
-    report = {"run_dir": str(run), "data_dir": str(folder), "epoch": epoch, "same_data_as_training": same}
-    log(f"{run} after {epoch} epochs, data from {folder}")
+        epoch, kind = model.epoch, model.checkpoint.kind
+    report = {"run_dir": str(run), "data_dir": str(folder), "checkpoint": kind, "epoch": epoch,
+              "same_data_as_training": same}
+    log(f"{run}, {kind} checkpoint (after {epoch} epochs), data from {folder}")
     if not same:
         log(f"note: {folder / files['train']['file']} is not the file this run was trained on "
             f"(its sha256 differs)")
-    for role, (acc, matrix) in results.items():
+    for role, (acc, matrix, _) in results.items():
         per_class = per_class_accuracy(matrix)
         report[f"{role}_accuracy"] = acc
         report[f"{role}_per_class_accuracy"] = [None if np.isnan(a) else float(a) for a in per_class]
@@ -66,6 +73,14 @@ def evaluate(run_dir, data_dir=None, device="auto", log=print):
 
     plots.confusion_matrix(matrix, run.confusion_png, f"SIGNS {shown} set, accuracy {results[shown][0]:.3f}",
                            [str(k) for k in range(len(matrix))])
+    written = [run.confusion_png]
+    if gallery:
+        from tf1_course.signs import gallery as photos
+
+        misses = photos.misclassified(results[shown][2], splits[shown].y)
+        photos.render(splits[shown].x, misses, f"SIGNS {shown} set, {kind} checkpoint (epoch {epoch})", run.gallery_png)
+        report[f"{shown}_misclassified"] = [m._asdict() for m in misses]
+        written.append(run.gallery_png)
     write_json(run.evaluation, report)
-    log(f"wrote {run.evaluation} and {run.confusion_png}")
+    log(f"wrote {run.evaluation}, " + " and ".join(p.name for p in written))
     return report

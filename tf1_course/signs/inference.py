@@ -1,10 +1,14 @@
-"""A trained SIGNS model, restored from its run directory: the graph without an optimizer, the
-run's newest checkpoint (or the one asked for), an open Session. ``predict``, ``evaluate``,
-``export`` and ``serve`` use it.
+"""A trained SIGNS model, restored from its run directory: the graph without an optimizer, one
+of the run's checkpoints, an open Session. ``predict``, ``evaluate``, ``export`` and ``serve`` use it.
 
     with open_model("runs/signs", device="cpu") as model:
         probabilities = model.probabilities(X)      # X float [12288, m] -> float32 [6, m]
         probabilities = model.classify(images)      # images uint8 [m, 64, 64, 3] -> float32 [6, m]
+
+Which checkpoint: ``checkpoint="best"`` (the highest dev accuracy, kept by runs trained with a dev
+set), ``"last"`` (the newest), None: the best when the run has one, else the last
+(:meth:`tf1_course.signs.rundir.RunDir.checkpoint`); or a Checkpoint of the run. The model says
+which it restored (``model.checkpoint.kind``, ``.epoch``; :func:`describe`).
 """
 
 import contextlib
@@ -29,7 +33,7 @@ class TrainedModel:
     """The SIGNS graph (no optimizer) with a run's trained parameters, in an open Session."""
 
     def __init__(self, run_dir, device="auto", log=print, checkpoint=None):
-        """``checkpoint``: a Checkpoint of this run to restore (default: the newest complete one)."""
+        """``checkpoint``: "best", "last", None (best if any, else last) or a Checkpoint of this run."""
         from tf1_course.signs import model
         from tf1_course.core.compat import tf
 
@@ -37,10 +41,12 @@ class TrainedModel:
         self.config = self.run.load_config()
         saved_settings(self.run, self.config)  # damaged settings: one line, not a traceback
         # before building anything: one clear line
-        self.checkpoint = self.run.require_checkpoint() if checkpoint is None else checkpoint
+        given = checkpoint is not None and not isinstance(checkpoint, str)
+        self.checkpoint = checkpoint if given else self.run.checkpoint(checkpoint)
         state = self.run.state(self.checkpoint)  # still training, or stopped before its last epoch
         if state:
             log(state)
+        log(describe(self.checkpoint))
         device = devices.resolve(device)
         log(devices.describe(device))
         train = self.config["train"]
@@ -57,8 +63,8 @@ class TrainedModel:
                 saver.restore(self.sess, self.checkpoint.prefix)
                 break
             except (tf.errors.OpError, ValueError) as e:
-                newest = self.run.latest_checkpoint()
-                if (checkpoint is None and attempt < ROTATION_RETRIES and newest
+                newest = self.run.best_checkpoint() if self.checkpoint.kind == "best" else self.run.latest_checkpoint()
+                if (not given and attempt < ROTATION_RETRIES and newest
                         and newest.prefix != self.checkpoint.prefix):
                     self.checkpoint = newest  # a training still under way removed it (it keeps the newest few)
                     continue
@@ -81,6 +87,14 @@ class TrainedModel:
 
     def close(self):
         self.sess.close()
+
+
+def describe(checkpoint):
+    """The line saying which checkpoint is used: "checkpoint: best (epoch 300, dev accuracy 0.9167)"."""
+    if checkpoint.kind == "best":
+        return (f"checkpoint: best (epoch {checkpoint.epoch}, dev accuracy "
+                f"{checkpoint.progress['dev_accuracy']:.4f}; --checkpoint last for the newest)")
+    return f"checkpoint: last (epoch {checkpoint.epoch})"
 
 
 @contextlib.contextmanager

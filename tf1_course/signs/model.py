@@ -42,6 +42,7 @@ SignsGraph = namedtuple("SignsGraph", [
     "dropout_seed",        # int32 [2] placeholder (epoch's shuffle seed, step) or None without dropout
     "update_ops",          # batch norm: the moving-average updates train_op runs; else []
     "options",             # the Options the graph was built with
+    "learning_rate",       # Adam's rate: the float given, or a float64 scalar tensor of global_step (decay)
 ])
 
 
@@ -175,13 +176,16 @@ def compute_accuracy(Z3, Y):
     return tf.reduce_mean(tf.cast(correct, "float"))
 
 
-def build_graph(learning_rate=1e-4, hidden=None, seed=1, training=True, n_x=N_X, n_y=N_Y, options=None):
+def build_graph(learning_rate=1e-4, hidden=None, seed=1, training=True, n_x=N_X, n_y=N_Y, options=None,
+                schedule=None):
     """Everything the course's ``model()`` builds, in the current default graph.
 
     Sets the graph-level seed (the course's ``tf.set_random_seed(1)``) first, so the same seed
     gives the same initial weights. With ``training=False`` there is no optimizer (predict).
     ``options``: Options (hidden sizes, L2, dropout, Adam's beta1); default the course's model.
-    ``hidden``, when given, replaces ``options.hidden``.
+    ``hidden``, when given, replaces ``options.hidden``. ``schedule``: a function global_step ->
+    learning-rate tensor (learning-rate decay, :mod:`tf1_course.core.schedules`); None: Adam gets
+    the float ``learning_rate``, exactly the course's graph.
     """
     options = options or Options()
     if hidden is not None:
@@ -201,10 +205,12 @@ def build_graph(learning_rate=1e-4, hidden=None, seed=1, training=True, n_x=N_X,
     optimizer = train_op = None
     update_ops = moving_average_updates(moving, statistics, momentum=options.bn_momentum)
     if training:
+        if schedule is not None:
+            learning_rate = schedule(global_step)
         optimizer = tf.train.AdamOptimizer(learning_rate, beta1=options.beta1)
         train_op = optimizer.minimize(cost, global_step=global_step)
         if update_ops:  # without this the moving averages never move: the trap of TF1 batch norm
             train_op = bn.with_updates(train_op, update_ops)
     probabilities = tf.nn.softmax(Z3, axis=0)
     return SignsGraph(X, Y, parameters, moving, Z3, probabilities, cost, compute_accuracy(Z3, Y),
-                      train_op, global_step, optimizer, dropout_seed, update_ops, options)
+                      train_op, global_step, optimizer, dropout_seed, update_ops, options, learning_rate)

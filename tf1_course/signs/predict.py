@@ -14,7 +14,7 @@ from tf1_course.core.command import Parser, positive_int, probability, run_main
 from tf1_course.core.device import DEVICES
 from tf1_course.data.images import MAX_PIXELS, RESIZE_MODES
 from tf1_course.signs.inference import CLASS_NAMES, open_model, predict_images
-from tf1_course.signs.rundir import DEFAULT_RUN_DIR
+from tf1_course.signs.rundir import CHECKPOINT_KINDS, DEFAULT_RUN_DIR
 
 LOW_CONFIDENCE = 0.5
 OUT_OF_CLASS_NOTE = ("note: the model knows only the six SIGNS hand signs (0 to 5 fingers); any photo "
@@ -45,6 +45,8 @@ def build_parser():
                    help=f"flag a top probability below this (default {LOW_CONFIDENCE})")
     p.add_argument("--max-pixels", type=positive_int, default=MAX_PIXELS, help=f"refuse larger images (default {MAX_PIXELS:,})")
     p.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default auto)")
+    p.add_argument("--checkpoint", choices=CHECKPOINT_KINDS,
+                   help="best (highest dev accuracy, runs trained with --dev) or last (default: best if there is one)")
     return p
 
 
@@ -61,7 +63,7 @@ def run(args):
 
         args.images = [str(bundle.photo())]
         log(f"no IMAGE given: predicting the photo bundled with the package ({args.images[0]})")
-    with open_model(args.run_dir, args.device, log=log) as model:
+    with open_model(args.run_dir, args.device, log=log, checkpoint=args.checkpoint) as model:
         preds = predict_images(model, args.images, args.resize, args.max_pixels,
                                args.save_preprocessed, on_error)
     if args.json:

@@ -6,11 +6,13 @@
       checkpoints/           model-N.{index,data-*} (weights + Adam state) and model-N.json (epoch
                              reached, cost history); the .json is written last, so it marks a
                              complete checkpoint; the newest three are kept
+      checkpoints/best/      with a dev set: model-N (the weights only) of the highest dev accuracy so
+                             far (the earliest on ties) and its model-N.json; kept apart from the newest three
       parameters.npz         the trained W1, b1, ..., b3 as NumPy arrays
       cost.png               the cost curve
-      tensorboard/           event file: the graph and the epoch cost
+      tensorboard/           event files: the graph, cost, learning rate, accuracies, misclassified photos
       metrics.json           accuracies, final cost, seconds, versions, what decides the bits
-      evaluation.json, confusion_matrix.png   written by `tf1-course evaluate`
+      evaluation.json, confusion_matrix.png   written by `tf1-course evaluate` (misclassified.png: --gallery)
       .lock                  held by the training that writes here (released when it exits)
 
 Every path inside is relative to the folder: a run moved or copied elsewhere (out of a container,
@@ -30,18 +32,21 @@ from tf1_course.core.fileio import LOCK_NAME, folder_in_use, folder_lock, read_j
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
 
-Checkpoint = namedtuple("Checkpoint", ["epoch", "prefix", "progress"])  # progress: the .json sidecar
+# progress: the .json sidecar; kind: "last" (the newest of the rotating ones) or "best" (by dev accuracy)
+Checkpoint = namedtuple("Checkpoint", ["epoch", "prefix", "progress", "kind"])
+Checkpoint.__new__.__defaults__ = ("last",)
+CHECKPOINT_KINDS = ("best", "last")
 RUN_OVERHEAD_BYTES = 400_000  # a run's files besides the weights: TensorBoard, cost.png, JSON, the log
 
 
 def disk_bytes(hidden, n_x=12288, n_y=6):
     """The most a run of a model with these hidden sizes holds on disk: KEEP_CHECKPOINTS + 1
-    checkpoints while one is saved (each float32: the weights and Adam's two slots), then
-    parameters.npz and the rest (12.6 MB measured for the course's 25, 12 after training; this
-    gives 16.4 MB)."""
+    checkpoints while one is saved (each float32: the weights and Adam's two slots), two best
+    checkpoints (weights only; with a dev set), then parameters.npz and the rest (12.6 MB measured
+    for the course's 25, 12 after training; this gives 18.9 MB)."""
     dims = [n_x, *hidden, n_y]
     n = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims)))
-    return 4 * n * (3 * (KEEP_CHECKPOINTS + 1) + 1) + RUN_OVERHEAD_BYTES
+    return 4 * n * (3 * (KEEP_CHECKPOINTS + 1) + 2 + 1) + RUN_OVERHEAD_BYTES
 
 
 class RunDir:
@@ -54,12 +59,14 @@ class RunDir:
         self.config = self.path / "config.json"
         self.log = self.path / "train.log"
         self.checkpoints = self.path / "checkpoints"
+        self.best = self.checkpoints / "best"
         self.parameters = self.path / "parameters.npz"
         self.cost_png = self.path / "cost.png"
         self.tensorboard = self.path / "tensorboard"
         self.metrics = self.path / "metrics.json"
         self.evaluation = self.path / "evaluation.json"
         self.confusion_png = self.path / "confusion_matrix.png"
+        self.gallery_png = self.path / "misclassified.png"
         self.lock_file = self.path / LOCK_NAME
 
     def __str__(self):
@@ -105,18 +112,19 @@ class RunDir:
 
     # --- checkpoints --------------------------------------------------------------------------
 
-    def _complete_checkpoints(self):
+    def _complete_checkpoints(self, folder=None):
         """[(epoch, prefix)] of checkpoints whose sidecar, index and data are all here, oldest first."""
+        folder = folder or self.checkpoints
         found = []
         pattern = re.compile(rf"^{self.CKPT_NAME}-(\d+)\.json$")
-        if not self.checkpoints.is_dir():
+        if not folder.is_dir():
             return found
-        for p in self.checkpoints.iterdir():
+        for p in folder.iterdir():
             match = pattern.match(p.name)
             if not match:
                 continue
-            prefix = self.checkpoints / f"{self.CKPT_NAME}-{match.group(1)}"
-            if Path(f"{prefix}.index").is_file() and list(self.checkpoints.glob(f"{prefix.name}.data-*")):
+            prefix = folder / f"{self.CKPT_NAME}-{match.group(1)}"
+            if Path(f"{prefix}.index").is_file() and list(folder.glob(f"{prefix.name}.data-*")):
                 found.append((int(match.group(1)), prefix))
         return sorted(found)
 
@@ -135,6 +143,41 @@ class RunDir:
             raise UsageError(f"{prefix}.json is damaged ({e}); delete that checkpoint's files "
                              f"({prefix.name}.*) to resume from the one before") from None
         return Checkpoint(epoch, str(prefix), progress)
+
+    def best_checkpoint(self):
+        """The best Checkpoint so far (highest dev accuracy, earliest on ties), or None (no dev set).
+
+        Its sidecar holds {"epoch", "dev_accuracy", ...}; its files hold the weights only.
+        """
+        found = self._complete_checkpoints(self.best)
+        if not found:
+            return None
+        epoch, prefix = found[-1]
+        try:
+            info = read_json(f"{prefix}.json")
+            if not (isinstance(info["epoch"], int) and isinstance(info["dev_accuracy"], (int, float))):
+                raise ValueError("epoch or dev_accuracy missing or of the wrong type")
+        except (ValueError, KeyError, TypeError) as e:
+            raise UsageError(f"{prefix}.json is damaged ({e}); delete the best checkpoint's files "
+                             f"({self.best}/{prefix.name}.*) or use --checkpoint last") from None
+        return Checkpoint(epoch, str(prefix), info, "best")
+
+    def checkpoint(self, which=None):
+        """The Checkpoint to restore: ``which`` "best", "last", or None (best when there is one, else last).
+
+        "best" in a run without one, or no checkpoint at all, is one UsageError saying what to do.
+        """
+        if which not in (None, *CHECKPOINT_KINDS):
+            raise UsageError(f"--checkpoint must be one of {', '.join(CHECKPOINT_KINDS)}, not {which!r}")
+        if which != "last":
+            self.load_config()
+            best = self.best_checkpoint()
+            if best is not None:
+                return best
+            if which == "best":
+                raise UsageError(f"{self} has no best checkpoint (it is kept for runs trained with a dev set: "
+                                 f"`tf1-course train --dev`); use --checkpoint last")
+        return self.require_checkpoint()
 
     def require_checkpoint(self):
         """The newest complete Checkpoint; none is one UsageError saying what to do."""
@@ -172,20 +215,54 @@ class RunDir:
         self._remove_leftovers(keep=set(complete[-KEEP_CHECKPOINTS:]))
         return str(prefix)
 
-    def _remove_checkpoint_files(self, name):
-        for p in self.checkpoints.glob(f"{name}.*"):
+    def save_best(self, sess, saver, epoch, info):
+        """Save ``saver``'s variables (the weights) as the best checkpoint of ``epoch``, then its
+        sidecar ``info`` ({"epoch", "dev_accuracy", ...}). The best before it stays until
+        :meth:`prune_best` (after the next rotating checkpoint): a --resume from that one still
+        finds the best it had. A failure is one UsageError; the partial files are removed."""
+        from tf1_course.core.compat import tf
+
+        self.best.mkdir(parents=True, exist_ok=True)
+        prefix = self.best / f"{self.CKPT_NAME}-{epoch}"
+        try:
+            saver.save(sess, str(self.best / self.CKPT_NAME), global_step=epoch, write_meta_graph=False,
+                       write_state=False)
+            write_json(f"{prefix}.json", info)
+        except (tf.errors.OpError, OSError) as e:
+            self._remove_checkpoint_files(prefix.name, self.best)
+            raise UsageError(f"cannot save the best checkpoint of epoch {epoch} in {self.best} ({reason(e)})") from None
+        return str(prefix)
+
+    def prune_best(self, upto):
+        """Keep the one best checkpoint a run at epoch ``upto`` has: the newest of epoch <= ``upto``.
+
+        Called after each rotating checkpoint (the best before it is no longer needed) and when a
+        run resumes from epoch ``upto`` (a best saved after it, before a crash, is recomputed).
+        """
+        found = self._complete_checkpoints(self.best)
+        keep = [p.name for epoch, p in found if epoch <= upto][-1:]
+        for _, p in found:
+            if p.name not in keep:
+                self._remove_checkpoint_files(p.name, self.best)
+        if self.best.is_dir():
+            self._remove_leftovers(set(keep), self.best)
+
+    def _remove_checkpoint_files(self, name, folder=None):
+        folder = folder or self.checkpoints
+        for p in folder.glob(f"{name}.*"):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-        for p in self.checkpoints.glob(f"{name}_temp*"):
+        for p in folder.glob(f"{name}_temp*"):
             shutil.rmtree(p, ignore_errors=True)
 
-    def _remove_leftovers(self, keep):
+    def _remove_leftovers(self, keep, folder=None):
         """Files of checkpoints that never completed (a crash or full disk during a save)."""
+        folder = folder or self.checkpoints
         pattern = re.compile(rf"^({self.CKPT_NAME}-\d+)(\.|_temp)")
-        for p in list(self.checkpoints.iterdir()):
+        for p in list(folder.iterdir()):
             match = pattern.match(p.name)
             if match and match.group(1) not in keep:
-                self._remove_checkpoint_files(match.group(1))
+                self._remove_checkpoint_files(match.group(1), folder)
 
     # --- one writer at a time -----------------------------------------------------------------
 
@@ -200,12 +277,23 @@ class RunDir:
     def state(self, checkpoint):
         """A line on a run that is not finished, for evaluate and predict ("" when it is)."""
         epochs = self.load_config()["train"].get("num_epochs")
+        which = f"the {'best ' if checkpoint.kind == 'best' else ''}checkpoint of epoch {checkpoint.epoch}"
         if self.is_training():
-            return f"still training: scoring the checkpoint of epoch {checkpoint.epoch}"
-        if not self.metrics.is_file() or (epochs and checkpoint.epoch < epochs):
-            return (f"unfinished: scoring the checkpoint of epoch {checkpoint.epoch} of {epochs} (continue it with "
+            return f"still training: scoring {which}"
+        last = self.latest_checkpoint() if checkpoint.kind == "best" else checkpoint
+        done = last.epoch if last else 0
+        if not self.metrics.is_file() or (epochs and done < epochs and done != self.stopped_at()):
+            trained = f" of {epochs}" if checkpoint.kind == "last" else f" ({done} of {epochs} epochs trained)"
+            return (f"unfinished: scoring {which}{trained} (continue it with "
                     f"`tf1-course train --run-dir {self} --resume`)")
         return ""
+
+    def stopped_at(self):
+        """The epoch where the finished run stopped (metrics.json), or None."""
+        try:
+            return read_json(self.metrics)["stopping"]["epoch"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
 
 # --- the data a run was trained on ------------------------------------------------------------

@@ -12,6 +12,7 @@ import dataclasses
 import math
 
 from tf1_course.core.errors import UsageError
+from tf1_course.core.schedules import SIGNS_SCHEDULES
 
 
 @dataclasses.dataclass
@@ -32,14 +33,23 @@ class TrainConfig:
     loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
     intra_op_threads: int = 1     # threads inside one op (0 = TensorFlow's default); 1 was fastest here
     inter_op_threads: int = 1     # ops run at once (0 = TensorFlow's default); 1 was fastest here
+    lr_decay: str = "none"        # Week 2's learning-rate decay: none, inverse-time, exponential, scheduled
+    decay_rate: float = 1.0       # its decay_rate (inverse-time, scheduled) or base (exponential, e.g. 0.999)
+    decay_interval: int = 1000    # scheduled: the rate changes every N epochs (the course's 1000)
+    eval_every: int = None        # score the dev set (and train) every N epochs (None: print_every)
+    early_stopping: int = 0       # stop after N evaluations without a better dev accuracy (0: never)
+    min_delta: float = 0.0        # early stopping: a better dev accuracy must beat the best by more than this
+    eval_test: bool = False       # also score the test set at every evaluation (shown, never used to choose)
 
 
 # Settings that change what is computed: a resumed run keeps them.
 MATH_FIELDS = ("learning_rate", "minibatch_size", "seed", "minibatch_seed", "hidden", "l2_lambda",
-               "keep_prob", "beta1", "batch_norm", "bn_momentum")
+               "keep_prob", "beta1", "batch_norm", "bn_momentum", "lr_decay", "decay_rate", "decay_interval")
+# Settings a resumed run may change and keeps from then on (when it stops, and what it scores).
+RESUME_UPDATES = ("num_epochs", "eval_every", "early_stopping", "min_delta", "eval_test")
 # What every run's config.json holds (later settings, like batch_norm, default when absent).
 SAVED_SINCE_THE_START = ("learning_rate", "num_epochs", "minibatch_size", "seed", "minibatch_seed", "hidden")
-POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every")
+POSITIVE = ("learning_rate", "num_epochs", "minibatch_size", "print_every", "save_every", "decay_interval")
 MAX_THREADS = 1024
 MAX_UNITS = 10_000    # per hidden layer (W1 alone is then 1.2e8 weights, 0.5 GB)
 MIN_KEEP_PROB = 0.01  # dropout divides by keep_prob: below this the activations overflow
@@ -94,7 +104,41 @@ def resolve_config(flags, saved=None):
         raise UsageError(f"--bn-momentum must be in [0, 1), not {cfg.bn_momentum}")
     if cfg.bn_momentum != TrainConfig.bn_momentum and not cfg.batch_norm:
         raise UsageError("--bn-momentum only applies with --batch-norm")
+    check_schedule(cfg)
+    check_stopping(cfg)
     return cfg
+
+
+def check_schedule(cfg):
+    """--lr-decay, --decay-rate, --decay-interval: a known schedule, and a rate it can use."""
+    if cfg.lr_decay not in SIGNS_SCHEDULES:
+        raise UsageError(f"--lr-decay must be one of {', '.join(SIGNS_SCHEDULES)}, not {cfg.lr_decay!r}")
+    if cfg.lr_decay == "none" and cfg.decay_rate != TrainConfig.decay_rate:
+        raise UsageError("--decay-rate only applies with --lr-decay inverse-time, exponential or scheduled")
+    if cfg.lr_decay != "scheduled" and cfg.decay_interval != TrainConfig.decay_interval:
+        raise UsageError("--decay-interval only applies with --lr-decay scheduled")
+    if cfg.lr_decay == "exponential" and not 0 < cfg.decay_rate <= 1:
+        raise UsageError(f"--decay-rate is the base of exponential decay (0.95^epoch): it must be in (0, 1], "
+                         f"not {cfg.decay_rate}")
+    if not (math.isfinite(cfg.decay_rate) and cfg.decay_rate >= 0):
+        raise UsageError(f"--decay-rate must be 0 or a positive finite number, not {cfg.decay_rate}")
+
+
+def check_stopping(cfg):
+    """--eval-every, --early-stopping, --min-delta (whether there is a dev set is the data's business)."""
+    if cfg.eval_every is not None and not cfg.eval_every > 0:
+        raise UsageError(f"--eval-every must be a positive number of epochs, not {cfg.eval_every}")
+    if not cfg.early_stopping >= 0:
+        raise UsageError(f"--early-stopping must be 0 (off) or a number of evaluations, not {cfg.early_stopping}")
+    if not (math.isfinite(cfg.min_delta) and 0 <= cfg.min_delta < 1):
+        raise UsageError(f"--min-delta must be in [0, 1) (an accuracy), not {cfg.min_delta}")
+    if cfg.min_delta and not cfg.early_stopping:
+        raise UsageError("--min-delta only applies with --early-stopping")
+
+
+def eval_every(cfg):
+    """Epochs between evaluations: --eval-every, else --print-every."""
+    return cfg.eval_every or cfg.print_every
 
 
 def saved_settings(run, config):

@@ -6,6 +6,10 @@ epoch, saves a checkpoint and exits (code 130); ``--resume`` continues from it a
 numbers as an uninterrupted run. ``--loop fast`` (the default) and ``--loop feed`` (the course's
 own loop) compute the same numbers (see :mod:`tf1_course.signs.loops`). The steps themselves are in
 :mod:`tf1_course.signs.training`.
+
+Beyond the course, all off by default: ``--dev`` (a dev set, scored every ``--eval-every`` epochs;
+the best checkpoint by dev accuracy), ``--early-stopping PATIENCE``, and Week 2's learning-rate
+decay (``--lr-decay``), built in the graph from the global step so ``--resume`` continues it.
 """
 
 import argparse
@@ -15,6 +19,7 @@ import sys
 
 from tf1_course.core.command import Parser, run_main
 from tf1_course.core.device import DEVICES
+from tf1_course.core.schedules import SIGNS_SCHEDULES, TIME_INTERVAL
 from tf1_course.core.errors import UsageError
 from tf1_course.core.interrupt import exit_code
 from tf1_course.signs.loops import ENGINES
@@ -55,6 +60,29 @@ def build_parser():
     p.add_argument("--inter-op-threads", type=int, metavar="N",
                    help=f"ops run in parallel, 0 = TensorFlow's default (default {d.inter_op_threads})")
     p.add_argument("--device", choices=DEVICES, default="auto", help="where to run (default auto)")
+    s = p.add_argument_group("a dev set and early stopping (the lecture: \"use the development data to choose "
+                             "when to stop\")")
+    s.add_argument("--dev", nargs="?", const=True, metavar="FILE",
+                   help="train on train_minus_dev_signs.h5 and score dev_signs.h5 (both made by `data build`); "
+                        "with FILE, train on train_signs.h5 and score FILE (an h5 in the course's schema). "
+                        "Keeps the best checkpoint (highest dev accuracy); test_signs.h5 is scored at the end only")
+    s.add_argument("--eval-every", type=int, metavar="N",
+                   help="epochs between evaluations of train and dev accuracy (default: --print-every)")
+    s.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                   help="stop when the dev accuracy has not improved for PATIENCE evaluations (default: off)")
+    s.add_argument("--min-delta", type=float,
+                   help="early stopping: an improvement must beat the best dev accuracy by more than this (default 0)")
+    s.add_argument("--eval-test", action="store_true", default=None,
+                   help="also score the test set at every evaluation (the log and TensorBoard; never used to choose)")
+    d2 = p.add_argument_group("learning-rate decay (Week 2; epoch e runs at the rate after epoch e - 1)")
+    d2.add_argument("--lr-decay", choices=SIGNS_SCHEDULES,
+                    help="none (default); inverse-time: lr / (1 + rate * epoch); exponential: rate^epoch * lr; "
+                         "scheduled: lr / (1 + rate * floor(epoch / interval))")
+    d2.add_argument("--decay-rate", type=float,
+                    help=f"decay_rate of inverse-time and scheduled, the base of exponential (e.g. 0.999) "
+                         f"(default {d.decay_rate})")
+    d2.add_argument("--decay-interval", type=int, metavar="EPOCHS",
+                    help=f"scheduled: epochs between steps of the rate (default {TIME_INTERVAL})")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
     g.add_argument("--overwrite", action="store_true", help="delete the run in --run-dir and start again")
@@ -78,7 +106,8 @@ def given_flags(args):
 
 
 def run(args):
-    result = train(args.run_dir, given_flags(args), args.data_dir, args.device, args.resume, args.overwrite)
+    result = train(args.run_dir, given_flags(args), args.data_dir, args.device, args.resume, args.overwrite,
+                   dev=args.dev)
     if result.outcome == "diverged":
         raise UsageError(result.message)
     if result.outcome == "interrupted":

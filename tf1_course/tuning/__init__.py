@@ -3,6 +3,7 @@
 - :mod:`.search_space`  random values, not a grid (log scales, powers of two, coarse to fine)
 - :mod:`.trials`        SIGNS trainings as Ray Tune trials (also ``reproduce``'s seeded runs)
 - :mod:`.study`         the study folder: results, plots, the best run
+- :mod:`.hparams`       the study in TensorBoard's HParams view (written by the driver)
 - :mod:`.cli`           the command
 
 May import core, data and the SIGNS model (a trial is ``signs.training.train``).

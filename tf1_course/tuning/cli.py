@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from tf1_course import __version__
-from tf1_course.tuning import cluster, search_space, study as studies
+from tf1_course.tuning import cluster, hparams, search_space, study as studies
 from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.core.errors import UsageError
@@ -67,7 +67,9 @@ def build_parser():
 def _space_help():
     lines = ["search space (default; change with --param NAME=SPEC or --space FILE):"]
     lines += [f"  {name:<15} {spec:<24} {search_space.NAMES[name]}" for name, spec in search_space.DEFAULT_SPACE.items()]
-    lines += ["kinds: " + ", ".join(search_space.KINDS) + " (see docs/tuning.md)"]
+    lines += ["also searchable (not by default): " + ", ".join(n for n in search_space.NAMES
+                                                                 if n not in search_space.DEFAULT_SPACE),
+              "kinds: " + ", ".join(search_space.KINDS) + " (see docs/tuning.md)"]
     return "\n".join(lines)
 
 
@@ -262,6 +264,7 @@ def run_study(args, study, asked, space, folder):
         for line in studies.table(results, names):
             print(line)
         studies.plot(study, results, space)
+        hparams.write(study.tensorboard, space, results)  # TensorBoard's HParams view of the trials so far
     failed = sorted(k for k in pending if k in results and results[k]["status"] == "error")
     unfinished = [k for k in pending if k not in results]
     if interrupted or unfinished:
@@ -275,7 +278,8 @@ def run_study(args, study, asked, space, folder):
     if best:
         print(f"best: trial {best['trial']}, dev accuracy {best['dev_accuracy']:.4f}, test accuracy "
               f"{best['test_accuracy']:.4f} (the test set, used once) -> {study.best}")
-    print(f"wrote {study.results_csv}, {study.results_json}, {study.plots}/")
+    print(f"wrote {study.results_csv}, {study.results_json}, {study.plots}/, {study.tensorboard}/ "
+          f"(tensorboard --logdir {study.path})")
     return 0
 
 

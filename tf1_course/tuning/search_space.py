@@ -5,11 +5,13 @@
                             10x step in 1 - beta, where the averaging window changes most)
     uniform:0.6:1           uniform: keep_prob
     pow2:16:128             a power of two in [16, 128]: mini-batch size
-    choice:12,25,50         one of these values: hidden layer sizes
+    choice:12,25,50         one of these values: hidden layer sizes (or names: lr_decay=choice:none,exponential)
     fixed:0.9               always this value
 
 A space is {name: spec}; names are TrainConfig fields (and ``hidden1``/``hidden2``, the hidden
-layer sizes). :func:`sample` draws ``n`` configurations reproducibly from ``seed``;
+layer sizes). Learning-rate decay may be searched too (``lr_decay``, ``decay_rate``,
+``decay_interval``; not in the default space). :func:`sample` draws ``n`` configurations
+reproducibly from ``seed``;
 :func:`refine` narrows a space around the best configurations of an earlier study
 (coarse to fine).
 """
@@ -21,6 +23,7 @@ from collections import namedtuple
 import numpy as np
 
 from tf1_course.core.errors import UsageError
+from tf1_course.core.schedules import SIGNS_SCHEDULES
 
 KINDS = ("log", "one-minus-log", "uniform", "pow2", "choice", "fixed")
 Spec = namedtuple("Spec", ["kind", "low", "high", "values"])  # values: for choice/fixed
@@ -34,8 +37,12 @@ NAMES = {
     "hidden2": "units in the second hidden layer",
     "l2_lambda": "L2 regularization strength",
     "keep_prob": "dropout keep probability on the hidden layers",
+    "lr_decay": "learning-rate decay: none, inverse-time, exponential, scheduled",
+    "decay_rate": "the decay's rate (the base of exponential decay)",
+    "decay_interval": "scheduled decay: epochs between steps",
 }
-INTEGER = {"minibatch_size", "hidden1", "hidden2"}
+INTEGER = {"minibatch_size", "hidden1", "hidden2", "decay_interval"}
+NAMED = {"lr_decay": SIGNS_SCHEDULES}  # searched among names, not numbers (choice or fixed only)
 
 # The course's advice for the SIGNS model: learning rate and L2 on a log scale around the course's
 # 1e-4, beta1 as 1 - beta1 on a log scale, mini-batch sizes that are powers of two.
@@ -57,9 +64,12 @@ def parse_spec(name, text):
     kind, _, rest = str(text).partition(":")
     if kind not in KINDS:
         raise UsageError(f"{name}: unknown kind {kind!r} in {text!r} (choose from {', '.join(KINDS)})")
+    if name in NAMED and kind not in ("choice", "fixed"):
+        raise UsageError(f"{name}: choose among names with choice or fixed, e.g. {name}=choice:none,exponential")
     try:
         if kind in ("choice", "fixed"):
-            values = [_number(v) for v in rest.split(",") if v.strip()]
+            read = (lambda v: v.strip()) if name in NAMED else _number
+            values = [read(v) for v in rest.split(",") if v.strip()]
             if not values or (kind == "fixed" and len(values) != 1):
                 raise UsageError(f"{name}: {kind} needs {'one value' if kind == 'fixed' else 'values'}: {text!r}")
             spec = Spec(kind, None, None, tuple(values))
@@ -79,6 +89,11 @@ def _number(text):
 
 def check(name, spec):
     """Empty, inverted or non-positive-on-a-log-scale ranges, and values the model refuses."""
+    if name in NAMED:
+        unknown = [v for v in spec.values or () if v not in NAMED[name]]
+        if unknown or spec.kind not in ("choice", "fixed"):
+            raise UsageError(f"{name}: choose among {', '.join(NAMED[name])}, not {list(unknown or [spec.kind])}")
+        return
     if spec.kind in ("choice", "fixed"):
         values = spec.values
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
@@ -106,6 +121,8 @@ def check(name, spec):
         raise UsageError(f"{name}: must be in [0, 1), not {list(values)}")
     if name == "l2_lambda" and any(v < 0 for v in values):
         raise UsageError(f"{name}: must be 0 or more, not {list(values)}")
+    if name == "decay_rate" and any(v <= 0 for v in values):
+        raise UsageError(f"{name}: must be positive, not {list(values)}")
 
 
 def _powers_of_two(low, high):
@@ -190,8 +207,14 @@ def train_flags(values):
     if "hidden1" in values or "hidden2" in values:
         h1, h2 = TrainConfig.hidden  # the course's sizes where only one is searched
         flags["hidden"] = (int(values.get("hidden1", h1)), int(values.get("hidden2", h2)))
-    if "minibatch_size" in flags:
-        flags["minibatch_size"] = int(flags["minibatch_size"])
+    for name in INTEGER & set(flags):
+        flags[name] = int(flags[name])
+    # a decay's settings apply to the trials that decay (a trial drawn with lr_decay none ignores them)
+    schedule = flags.get("lr_decay", TrainConfig.lr_decay)
+    if schedule == "none":
+        flags.pop("decay_rate", None)
+    if schedule != "scheduled":
+        flags.pop("decay_interval", None)
     return flags
 
 

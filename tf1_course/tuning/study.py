@@ -9,6 +9,7 @@
       ray/              Ray Tune's storage for a local Ray (--storage elsewhere on a cluster)
       results.csv       the same without the curves, a row per trial
       plots/            dev accuracy against each searched hyperparameter, best trials' curves
+      tensorboard/      TensorBoard's HParams view: every trial's values against its dev accuracy
       best/             the best finished trial's run, scored once on the test set (evaluation.json);
                         `tf1-course evaluate --run-dir STUDY/best` and `predict` accept it
 
@@ -49,6 +50,7 @@ class Study:
         self.results_csv = self.path / "results.csv"
         self.checkpoints = self.path / "checkpoints.json"
         self.plots = self.path / "plots"
+        self.tensorboard = self.path / "tensorboard"
         self.best = self.path / "best"
 
     def trial_dir(self, k):
@@ -216,6 +218,8 @@ def table(results, names):
 def _fmt(value, spec):
     if value is None:
         return "-"
+    if isinstance(value, str):  # a named choice (lr_decay)
+        return value
     if isinstance(value, (int, np.integer)) and spec != ".1f":
         return str(value)
     return format(value, spec)

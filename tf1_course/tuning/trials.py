@@ -42,8 +42,8 @@ STAGED = ("config.json", "train.log")  # what a checkpoint holds besides the new
 
 
 def _stage(run_dir, into, whole=False):
-    """Copy what resuming needs (config, log, the newest checkpoint) into ``into``; ``whole``: the
-    whole finished run folder but the older checkpoints. Returns ``into``."""
+    """Copy what resuming needs (config, log, the newest checkpoint and the best one) into ``into``;
+    ``whole``: the whole finished run folder but the older checkpoints. Returns ``into``."""
     from tf1_course.signs.rundir import RunDir
 
     run = RunDir(run_dir)
@@ -52,9 +52,10 @@ def _stage(run_dir, into, whole=False):
     for p in sorted(run.path.rglob("*")):
         relative = p.relative_to(run.path)
         in_checkpoints = relative.parts[0] == run.checkpoints.name
+        best = in_checkpoints and len(relative.parts) > 2  # checkpoints/best/: the best weights (a dev set)
         if not p.is_file() or p.name == ".lock":
             continue
-        if in_checkpoints and not p.name.startswith(f"{keep}."):
+        if in_checkpoints and not best and not p.name.startswith(f"{keep}."):
             continue
         if not (whole or in_checkpoints or p.name in STAGED):
             continue
