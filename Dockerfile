@@ -49,11 +49,12 @@ RUN python3 -m pip install --no-cache-dir --no-deps /opt/tf1-course \
 # so `docker run IMAGE train` needs no mount at all. A non-root user. The image's
 # /etc/bash.bashrc runs ldconfig, which fails for non-root users: the entrypoint is tf1-course
 # itself, never a shell. MPLCONFIGDIR is writable for any --user. The volumes are what a container
-# leaves behind when they are mounted: the runs, and /app/out for files you ask for (predict
-# --save-preprocessed /app/out); mount your own datasets/ over /app/datasets to use other data.
+# leaves behind when they are mounted: the runs, /app/exports for `export`'s SavedModels, and
+# /app/out for files you ask for (predict --save-preprocessed /app/out); mount your own datasets/
+# over /app/datasets to use other data.
 RUN groupadd --gid 1000 learner \
  && useradd --create-home --uid 1000 --gid 1000 learner \
- && mkdir -p /app/runs /app/out \
+ && mkdir -p /app/runs /app/exports /app/out \
  && tf1-course data build --out /app/datasets \
  && chown -R learner:learner /app
 ENV HOME=/home/learner \
@@ -61,7 +62,7 @@ ENV HOME=/home/learner \
     TF1_COURSE_DATA_DIR=/app/datasets
 USER 1000:1000
 WORKDIR /app
-VOLUME ["/app/runs", "/app/out"]
+VOLUME ["/app/runs", "/app/exports", "/app/out"]
 
 ENTRYPOINT ["tf1-course"]
 CMD ["--help"]

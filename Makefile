@@ -15,6 +15,8 @@ PYTEST_ARGS ?= -q -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 .PHONY: install install-dev data run test wheel-check reproduce docker-smoke clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else \
+	  f"make: {sys.executable} is Python {v[0]}.{v[1]}; TensorFlow 2.17 and Ray 2.60 need 3.10 to 3.12: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml

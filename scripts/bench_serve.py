@@ -225,7 +225,7 @@ def run(args):
     for r in results["loads"]:
         print(f"  {r['photo']:<22} {r['clients']:>2} clients: " +
               "  ".join(f"{k} {v:.2f}" for k, v in r["server_ms"].items()))
-    print(f"phone photo, one at a time in this process, median ms: " +
+    print("phone photo, one at a time in this process, median ms: " +
           "  ".join(f"{k} {v:.1f}" for k, v in split.items()) + f"  (read_image whole: {whole:.1f})")
 
     one = next((r for r in results["loads"] if r["clients"] == 1 and r["photo"].startswith("SIGNS")), None)

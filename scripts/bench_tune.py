@@ -171,7 +171,7 @@ def run_ray_driver(args):
     """
     from tf1_course.core.fileio import write_json
     from tf1_course.signs.training import preload
-    from tf1_course.tuning.cluster import connect, disconnect, prepare_environment
+    from tf1_course.core.cluster import connect, disconnect, prepare_environment
     from tf1_course.tuning.study import TUNING_FILES
     from tf1_course.tuning.trials import Trial, fetch, run_trials
 

@@ -177,15 +177,15 @@ flow() {  # flow host|image
     tag="[no --user: uid 1000]"
     user_flag=()
   fi
-  mkdir -p "$w/datasets" "$w/runs" "$w/out"
+  mkdir -p "$w/datasets" "$w/runs" "$w/out" "$w/exports"
   if [ "$mode" = host ]; then
-    [ "$user" = "$(id -u):$(id -g)" ] || chown "$user" "$w/datasets" "$w/runs" "$w/out"
+    [ "$user" = "$(id -u):$(id -g)" ] || chown "$user" "$w/datasets" "$w/runs" "$w/out" "$w/exports"
   else
     # the image's uid 1000 writes here: a+rwx, whatever host uid it is (root could chown instead,
     # but a+rwx also works for a user, and for engines that map uid 1000 to another host uid)
-    chmod a+rwx "$w/datasets" "$w/runs" "$w/out"
+    chmod a+rwx "$w/datasets" "$w/runs" "$w/out" "$w/exports"
   fi
-  mounts=(-v "$w/datasets:/app/datasets" -v "$w/runs:/app/runs" -v "$w/out:/app/out")
+  mounts=(-v "$w/datasets:/app/datasets" -v "$w/runs:/app/runs" -v "$w/out:/app/out" -v "$w/exports:/app/exports")
 
   begin "$tag data build --from a read-only SIGNS mount" "$mode-data-build"
   if tf1 "$mode-data" -v "$SIGNS_DIR:/data/signs:ro" "$IMAGE" data build --from /data/signs; then
@@ -267,6 +267,35 @@ flow() {  # flow host|image
     if ! grep -q ': sign [0-5]' "$log"; then fail "exit 0 but no prediction line: $(last_line "$log")"
     elif [ -z "$(ls "$w/out"/*.png 2>/dev/null)" ]; then fail "exit 0 but no preprocessed PNG in the mounted out folder"
     else ok; fi
+  else fail "$(reason $?)"; fi
+
+  begin "$tag export --run-dir $long (a SavedModel in the mounted exports folder)" "$mode-export"
+  if tf1 "$mode-export" "$IMAGE" export --run-dir "$long"; then
+    if [ ! -f "$w/exports/signs/1/saved_model.pb" ]; then fail "exit 0 but no exports/signs/1/saved_model.pb on the host"
+    elif [ "$mode" = image ] || owner_is "$w/exports/signs/1/saved_model.pb" "$user"; then ok; fi
+  else fail "$(reason $?)"; fi
+
+  # What docs/serving.md tells a Docker user: serve --host 0.0.0.0 with the port published.
+  local port name=tf1-smoke-$$-$mode-serve answer="" i
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  begin "$tag serve --host 0.0.0.0, -p 127.0.0.1:$port:8000: GET /healthz, POST /api/predict from the host" "$mode-serve"
+  containers+=("$name")
+  if "$engine" run -d --name "$name" "${run_flags[@]}" "${gpu_flags[@]}" "${user_flag[@]}" "${mounts[@]}" \
+      -p "127.0.0.1:$port:8000" "$IMAGE" serve --run-dir "$long" --host 0.0.0.0 --port 8000 "${device_arg[@]}" \
+      >"$log" 2>"$log.err"; then
+    for i in $(seq 240); do
+      if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+        answer=$(curl -sS -F "photo=@$PHOTO" "http://127.0.0.1:$port/api/predict" 2>&1)
+        break
+      fi
+      [ "$("$engine" inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = true ] || break
+      sleep 0.5
+    done
+    "$engine" logs "$name" >"$log" 2>"$log.err"
+    "$engine" rm -f "$name" >/dev/null 2>&1
+    if [[ $answer == *'"probabilities"'* ]]; then ok
+    elif [ -n "$answer" ]; then fail "the server answered: $answer"
+    else fail "no answer on 127.0.0.1:$port after ${i}x0.5 s: $(last_line "$log.err")"; fi
   else fail "$(reason $?)"; fi
 
   # The run folder as the host sees it, next to datasets/ as in /app; no TF1_COURSE_* variables,

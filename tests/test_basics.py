@@ -1,4 +1,4 @@
-"""The course's first TensorFlow examples give the course's numbers (tf1_course.basics)."""
+"""The course's first TensorFlow examples give the course's numbers (tf1_course.labs.basics)."""
 
 import subprocess
 import sys

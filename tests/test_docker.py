@@ -154,7 +154,7 @@ def test_the_runs_are_on_a_volume_and_the_data_is_built_into_the_image():
     from tf1_course.signs.rundir import DEFAULT_RUN_DIR
 
     volumes = {PurePosixPath(v) for rest in args_of("VOLUME") for v in exec_form(rest)}
-    assert volumes == {PurePosixPath("/app/runs"), PurePosixPath("/app/out")}
+    assert volumes == {PurePosixPath("/app/runs"), PurePosixPath("/app/exports"), PurePosixPath("/app/out")}
     workdir = PurePosixPath(args_of("WORKDIR")[-1])
     run_dir = workdir / DEFAULT_RUN_DIR
     assert any(v in run_dir.parents for v in volumes), f"{run_dir} is not on a volume"

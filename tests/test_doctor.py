@@ -1,7 +1,6 @@
 """tf1-course doctor on a good setup and on broken ones: exit code, the FAIL lines, --json."""
 
 import json
-import os
 import subprocess
 import sys
 

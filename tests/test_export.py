@@ -1,6 +1,5 @@
 """``tf1-course export``: the SavedModel a fresh TF2 process loads, agreeing with ``predict``."""
 
-import json
 import os
 import shutil
 import subprocess

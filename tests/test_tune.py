@@ -1,11 +1,9 @@
 """`tf1-course tune`: random search on Ray (a local instance; and a two-process cluster)."""
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -101,3 +101,19 @@ def probability(text):
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a probability, 0 to 1")
     return value
+
+
+def port_number(text):
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free port)")
+    return int(text)
+
+
+def megabytes(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 10000 (MB)")
+    return value

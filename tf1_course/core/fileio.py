@@ -174,16 +174,39 @@ def jsonable(x):
 
 def replace_dir(work, final):
     """Put the finished folder ``work`` in the place of ``final``: an old ``final`` is removed only
-    now, after ``work`` is complete (and a ``.NAME.old`` left by an interrupted swap goes first)."""
+    now, after ``work`` is complete. The old one is first renamed ``.NAME.old``; a swap interrupted
+    between the two renames leaves that, and the next swap puts it back before it starts, so the
+    user's folder is never lost."""
     work, final = Path(work), Path(final)
     old = final.with_name(f".{final.name}.old")
     if old.exists():
-        shutil.rmtree(old)
+        if final.exists():
+            shutil.rmtree(old)  # both there: the swap had ended, only the clean-up had not
+        else:
+            old.rename(final)  # interrupted between the renames: the old one is the user's folder
     if final.exists():
         final.rename(old)
     work.rename(final)
     if old.exists():
         shutil.rmtree(old)
+
+
+@contextlib.contextmanager
+def staged_dir(final):
+    """Yield a new empty folder beside ``final`` (``.NAME.partial``) to build in; on success it
+    replaces ``final`` (:func:`replace_dir`); on any failure it is removed and ``final`` is as it was.
+    A ``.partial`` left by a process killed outright is cleared at the next call."""
+    final = Path(final)
+    work = final.with_name(f".{final.name}.partial")
+    if work.exists():
+        shutil.rmtree(work)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+        replace_dir(work, final)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def write_json(path, obj):

@@ -1,4 +1,4 @@
-"""The course's learning-rate decay (Week 2), defined once for the optimization lab and the SIGNS model.
+"""The course's learning-rate decay (Week 2): the formulas the optimization lab prints and the SIGNS model uses.
 
     update_lr(alpha0, epoch_num, decay_rate)             1 / (1 + decay_rate * epoch_num) * alpha0
     schedule_lr_decay(alpha0, epoch_num, decay_rate, T)  the same with floor(epoch_num / T) (T = 1000)
@@ -12,7 +12,9 @@ at the rate for epoch_num 0 (:func:`epoch_num_of`).
 Each formula is written once, for Python floats (the labs, the SIGNS model's log) and for graph
 tensors (:func:`rate_from_global_step`: the SIGNS model's Adam reads its rate from the global
 step, so a resumed run continues the schedule): ``floor`` and ``sqrt`` are NumPy's for floats and
-TensorFlow's for tensors; the arithmetic is the same IEEE float64 operations in both.
+TensorFlow's for tensors; the arithmetic is the same IEEE float64 operations in both. (The labs'
+TF engine builds its rates with tf.train's own ``*_decay`` ops on purpose, to show what TF1 offers;
+tests/test_labs_engines.py holds them to these formulas.)
 """
 
 import numpy as np

@@ -13,3 +13,20 @@ the course's ``Hyperparameters``, the TF engine's ``TFOptions`` and the report's
 ``lab_*.py`` define each lab's data and variants; ``runner.py`` runs a variant on the engines and
 reports; ``cli.py`` is ``tf1-course lab NAME``.
 """
+
+import importlib
+
+# Each lab's module, by the name ``tf1-course lab NAME`` and reproduce use.
+LABS = {
+    "init": "tf1_course.labs.lab_init",
+    "regularization": "tf1_course.labs.lab_regularization",
+    "gradcheck": "tf1_course.labs.lab_gradcheck",
+    "optimization": "tf1_course.labs.lab_optimization",
+    "batchnorm": "tf1_course.labs.lab_batchnorm",
+}
+
+
+def lab(name):
+    """The module of lab ``name`` (imported now: some load TensorFlow only when they run)."""
+    return importlib.import_module(LABS[name])
+

@@ -9,7 +9,6 @@ and engine, a comparison PNG and metrics.json into the run directory (default ru
 """
 
 import argparse
-import importlib
 import sys
 import textwrap
 from pathlib import Path
@@ -19,14 +18,8 @@ from tqdm import tqdm
 from tf1_course.core import device as devices
 from tf1_course.core.command import Parser, positive_int, run_main
 from tf1_course.core.errors import UsageError
+from tf1_course.labs import LABS, lab
 
-LABS = {
-    "init": "tf1_course.labs.lab_init",
-    "regularization": "tf1_course.labs.lab_regularization",
-    "gradcheck": "tf1_course.labs.lab_gradcheck",
-    "optimization": "tf1_course.labs.lab_optimization",
-    "batchnorm": "tf1_course.labs.lab_batchnorm",
-}
 STEP_FLAG = {"init": "--iterations", "regularization": "--iterations", "optimization": "--epochs",
              "batchnorm": "--epochs"}
 SIGNS_LABS = ("batchnorm",)  # labs that train the SIGNS model (they take --data-dir)
@@ -41,21 +34,17 @@ def _names(text):
     return names
 
 
-def _lab(name):
-    return importlib.import_module(LABS[name])
-
-
-def _variant_names(lab):
-    if hasattr(lab, "variant_names"):
-        return lab.variant_names()
-    return [v.name for v in lab.variants()]
+def _variant_names(module):
+    if hasattr(module, "variant_names"):
+        return module.variant_names()
+    return [v.name for v in module.variants()]
 
 
 def _variants_help():
     lines = ["variants (--variants a,b; default all):"]
     for name in LABS:
         if name != "gradcheck":
-            names = ", ".join(_variant_names(_lab(name)))
+            names = ", ".join(_variant_names(lab(name)))
             lines += textwrap.wrap(f"{name}: {names}", width=78, initial_indent="  ",
                                    subsequent_indent="    ", break_on_hyphens=False)
     return "\n".join(lines)
@@ -103,16 +92,16 @@ def run(args):
     from tf1_course.labs.runner import ENGINES, Options, run_training_lab
 
     steps = _check_flags(args)
-    lab = _lab(args.name)
+    module = lab(args.name)
     engine = args.engine or DEFAULT_ENGINE.get(args.name, "both")
     if args.data_dir and args.name not in SIGNS_LABS:
         raise UsageError(f"lab {args.name} uses the course's 2-D data: --data-dir does not apply")
     if args.tf_loop and args.name in SIGNS_LABS:
         raise UsageError(f"lab {args.name} trains the SIGNS model with its own loop: --tf-loop does not apply")
     if args.name != "gradcheck":
-        unknown = [n for n in args.variants or [] if n not in _variant_names(lab)]
+        unknown = [n for n in args.variants or [] if n not in _variant_names(module)]
         if unknown:  # a bad name fails before TensorFlow loads
-            raise UsageError(f"unknown variant {', '.join(unknown)} (choose from {', '.join(_variant_names(lab))})")
+            raise UsageError(f"unknown variant {', '.join(unknown)} (choose from {', '.join(_variant_names(module))})")
     engines = ENGINES if engine == "both" else (engine,)
     device = "cpu"
     if "tf" in engines:  # only the TF engine needs TensorFlow (and a device)
@@ -123,11 +112,11 @@ def run(args):
                       progress=not args.quiet, out=tqdm.write, tf_loop=args.tf_loop)
     options.run_dir.mkdir(parents=True, exist_ok=True)
     if args.name == "gradcheck":
-        lab.run(options)
+        module.run(options)
     elif args.name in SIGNS_LABS:
-        lab.run(options, args.data_dir)
+        module.run(options, args.data_dir)
     else:
-        run_training_lab(lab, options)
+        run_training_lab(module, options)
     tqdm.write(f"wrote {options.run_dir}/metrics.json and the PNGs")
     return 0
 

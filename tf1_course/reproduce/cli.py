@@ -12,7 +12,6 @@ import datetime
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from tf1_course import __version__
 from tf1_course.core import device as devices
 from tf1_course.core.command import Parser, run_main
 from tf1_course.core.errors import DataError, UsageError
-from tf1_course.core.fileio import folder_lock, jsonable, replace_dir, write_json, write_text
+from tf1_course.core.fileio import folder_lock, jsonable, read_json, staged_dir, write_json, write_text
 from tf1_course.data import paths
 from tf1_course.reproduce import plan, report, work
 
@@ -89,14 +88,15 @@ def other_orders(out, args, orders, pool, seeds, epochs):
 
 def run_all(args, out, origin, phases):
     """Every task on the pool; the results as (basics rows, lab results, gradcheck, SIGNS summaries)."""
-    from tf1_course.reproduce.schedule import Pool, profile_lines
+    from tf1_course.reproduce.schedule import open_pool, profile_lines
     from tf1_course.signs.training import preload
 
     orders, seeds, epochs = plan.signs_design(args.quick)
-    pool = phases.run("Ray start", Pool, args.address)
     labels = {}
-    try:
+    start = time.perf_counter()
+    with open_pool(args.address) as pool:
         t0 = time.perf_counter()
+        phases.seconds["Ray start"] = round(t0 - start, 1)
         first = f"order 1 ({origin.get('train', 'unknown')})"
         for task in plan.signs_tasks(first, pool.put(preload(args.data_dir)), seeds, epochs, 0):
             pool.add(task)
@@ -118,11 +118,9 @@ def run_all(args, out, origin, phases):
             else:
                 runs[task.key[1]] = save_signs_run(out, task.key[1], labels[task.key[1]], *value)
             print(f"[{n}/{total}] {task.label}: {pool.timings[-1].end - pool.timings[-1].start:.1f} s", flush=True)
-        phases.seconds["tasks"] = round(time.perf_counter() - t0, 1)
-    finally:
         t1 = time.perf_counter()
-        pool.close()
-        phases.seconds["Ray stop"] = round(time.perf_counter() - t1, 1)
+        phases.seconds["tasks"] = round(t1 - t0, 1)
+    phases.seconds["Ray stop"] = round(time.perf_counter() - t1, 1)
     profile = {"timings": [t._asdict() for t in pool.timings], "cpus": pool.cpus,
                "lines": profile_lines(pool.timings, phases.seconds.get("tasks", 0))}
     return rows, labs, checks, dict(sorted(runs.items())), profile, (orders, seeds, epochs)
@@ -167,7 +165,7 @@ def meta(args, name, phases, quick, origin):
 
 def check_inputs(args):
     """Everything that can be checked before minutes of work: the name, the folders, the data, the
-    JPEG tree, the Ray address. Returns (final folder, work folder)."""
+    JPEG tree, the Ray address. Returns the report's folder."""
     from tf1_course.data import h5
 
     name = datetime.date.today().isoformat() if args.name is None else args.name
@@ -186,16 +184,22 @@ def check_inputs(args):
     if args.src:
         paths.find_tree(args.src)
     if args.address:
-        from tf1_course.tuning.cluster import probe
+        from tf1_course.core.cluster import probe
 
         probe(args.address)
-    return final, root / f".{name}.partial"
+    return final
 
 
 def run(args):
-    final, out = check_inputs(args)
-    with folder_lock(final.parent, "reproduce", "--out"):  # two runs must not share a partial report
-        return _run(args, final, out)
+    final = check_inputs(args)
+    # two runs must not share a partial report; an old report (--overwrite) is replaced only at the end
+    with folder_lock(final.parent, "reproduce", "--out"), staged_dir(final) as out:
+        _run(args, final, out)
+    c = report.counts(read_json(final / "report.json")["rows"])
+    print(f"\n{sum(c.values())} numbers: {c[report.EXACT]} exact, {c[report.ROUNDING]} within float rounding, "
+          f"{c[report.DIFFERS]} differ")
+    print(f"wrote {final / 'REPORT.md'} and report.json")
+    return 0
 
 
 def _run(args, final, out):
@@ -203,9 +207,6 @@ def _run(args, final, out):
 
     name = final.name
     origin = provenance(paths.data_dir(args.data_dir))  # where the data came from, hashed once
-    if out.exists():
-        shutil.rmtree(out)  # a partial report of ours, left by an interrupted run
-    out.mkdir(parents=True)
     phases = Phases()
     basics, labs, checks, runs, profile, (orders, seeds, epochs) = run_all(args, out, origin, phases)
     t0 = time.perf_counter()
@@ -219,13 +220,7 @@ def _run(args, final, out):
               "profile": {k: v for k, v in profile.items() if k != "lines"}}
     write_json(out / "report.json", jsonable(result))
     write_text(out / "REPORT.md", report.markdown(result))
-    replace_dir(out, final)  # an old report (--overwrite) is removed only now
-    c = report.counts(rows)
-    print(f"\n{len(rows)} numbers: {c[report.EXACT]} exact, {c[report.ROUNDING]} within float rounding, "
-          f"{c[report.DIFFERS]} differ; took {phases.total():.0f} s "
-          f"({', '.join(f'{k} {v:.0f} s' for k, v in phases.seconds.items())})")
-    print(f"wrote {final / 'REPORT.md'} and report.json")
-    return 0
+    print(f"took {phases.total():.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.seconds.items())})")
 
 
 def main(argv=None):

@@ -34,12 +34,6 @@ def lab_plan(quick):
     return plan
 
 
-def lab_variants(lab, names, steps):
-    from tf1_course.labs.runner import select_variants
-
-    return select_variants(work.lab_module(lab).variants(), names, steps)
-
-
 def estimate(variant, engine, m):
     """Seconds one engine's run of ``variant`` should take on ``m`` examples (for the order only)."""
     size = variant.hyper.minibatch_size
@@ -56,7 +50,7 @@ def lab_tasks(quick):
              Task("gradcheck", "lab gradcheck (both engines)", START_SECONDS + 2, work.gradcheck, ())]
     for lab, folder, names, steps in lab_plan(quick):
         m = work.lab_module(lab).load_data().X_train.shape[1]
-        for v in lab_variants(lab, names, steps):
+        for v in work.lab_variants(lab, names, steps):
             for engine in (e for e in ENGINES if e in v.engines):
                 tasks.append(Task(("lab", folder, v.name, engine), f"lab {folder} {v.name} ({engine})",
                                   estimate(v, engine, m), work.lab_job, (lab, v.name, engine, steps)))
@@ -91,7 +85,7 @@ def lab_sections(out, quick, results):
     rows, pngs = [], {}
     for lab, folder, names, steps in lab_plan(quick):
         print(f"-- lab {lab} ({folder})", flush=True)
-        chosen = lab_variants(lab, names, steps)
+        chosen = work.lab_variants(lab, names, steps)
         options = Options(engines=ENGINES, run_dir=out / "labs" / folder, device="cpu", variants=names, steps=steps)
         options.run_dir.mkdir(parents=True, exist_ok=True)
         lab_report = LabReport(work.lab_module(lab), options, chosen)

@@ -1,26 +1,27 @@
 """Independent tasks on Ray, the longest first, never more at once than the cluster has CPUs, so
 no core idles while work is left; and what ran where and when (``reproduce --profile``).
 
-    pool = Pool(address=None)                        # a local Ray (or the cluster at --address)
-    pool.add(Task("lab-init-he-tf", "lab init he (tf)", 12.0, work.lab_job, ("init", "he", "tf")))
-    pool.submit()                                    # the CPUs get work; the driver may go on
-    for task, value in pool.results():               # as each task ends
-        ...
-    pool.close()
+    with open_pool(address=None) as pool:            # a local Ray (or the cluster at --address)
+        pool.add(Task("lab-init-he-tf", "lab init he (tf)", 12.0, work.lab_job, ("init", "he", "tf")))
+        pool.submit()                                # the CPUs get work; the driver may go on
+        for task, value in pool.results():           # as each task ends
+            ...
 
 Ray runs the tasks (``ray.remote``, one CPU each); the pool only decides which waiting task goes
 next: the one with the largest ``estimate`` (seconds). Tasks may be added while others run. A
 task's arguments may be Ray object refs (``pool.put(value)``: large arrays sent once).
 """
 
+import contextlib
 import os
 import time
 from collections import namedtuple
 
-from tf1_course.tuning import cluster  # before any `import ray` here: it sets Ray's environment
+from tf1_course.core import cluster  # before any `import ray` here: it sets Ray's environment
 
 Task = namedtuple("Task", ["key", "label", "estimate", "function", "args"])
-Timing = namedtuple("Timing", ["key", "label", "start", "end", "worker"])  # start/end: seconds from the pool's start
+# start/end: seconds from the pool's start, by the clock of the task's node (nodes' clocks may differ a little)
+Timing = namedtuple("Timing", ["key", "label", "start", "end", "worker"])
 
 
 def _execute(function, *args):
@@ -34,17 +35,25 @@ def _execute(function, *args):
     return value, start, time.time(), worker
 
 
-class Pool:
-    """Tasks on a local Ray instance (started here, stopped by :meth:`close`) or on ``address``."""
+@contextlib.contextmanager
+def open_pool(address=None):
+    """A Pool on a local Ray instance started for the block (or on the cluster at ``address``);
+    whatever happens inside, running tasks are cancelled and a Ray started here is stopped."""
+    with cluster.session(address) as cpus:
+        pool = Pool(cpus)
+        try:
+            yield pool
+        finally:
+            pool.cancel()
 
-    def __init__(self, address=None):
-        address = cluster.prepare_environment(address)
+
+class Pool:
+    """Tasks on the Ray this process is connected to, at most ``cpus`` at once."""
+
+    def __init__(self, cpus):
         import ray
 
-        self.started_here = not ray.is_initialized()
-        if self.started_here:
-            cluster.connect(address)
-        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.cpus = cpus
         self.remote = ray.remote(num_cpus=1, max_retries=0)(_execute)
         self.waiting, self.running, self.timings = [], {}, []
         self.t0 = time.time()
@@ -67,27 +76,28 @@ class Pool:
 
     def results(self):
         """Yield (task, value) as tasks end, submitting waiting ones as CPUs free up; a task that
-        fails raises here (the others are cancelled by :meth:`close`)."""
+        fails is one UsageError here (the others are cancelled when the pool closes)."""
         import ray
 
         self.submit()
         while self.running:
             (ref,), _ = ray.wait(list(self.running), num_returns=1)
             task = self.running.pop(ref)
-            value, start, end, worker = ray.get(ref)
+            try:
+                value, start, end, worker = ray.get(ref)
+            except ray.exceptions.RayError as e:  # its remote traceback is not for the user
+                raise cluster.task_error(e, task.label) from None
             self.timings.append(Timing(task.key, task.label, start - self.t0, end - self.t0, worker))
             yield task, value  # the caller may add tasks here
             self.submit()
 
-    def close(self):
-        """Cancel what still runs; stop the local Ray (and remove its session folder)."""
+    def cancel(self):
+        """Cancel what still runs."""
         import ray
 
         for ref in self.running:
             ray.cancel(ref, force=True)
         self.running = {}
-        if self.started_here:
-            cluster.disconnect()
 
 
 def profile_lines(timings, wall):

@@ -20,13 +20,10 @@ import numpy as np
 from tf1_course.core import course_numbers, device as devices
 from tf1_course.reproduce import report
 
-LABS = ("init", "regularization", "optimization")
-
-
 def lab_module(name):
-    from tf1_course.labs import lab_init, lab_optimization, lab_regularization
+    from tf1_course.labs import lab
 
-    return {"init": lab_init, "regularization": lab_regularization, "optimization": lab_optimization}[name]
+    return lab(name)
 
 
 def basics_rows():
@@ -57,12 +54,11 @@ def basics_rows():
     ]
 
 
-def variant(lab, name, steps=None):
-    """Lab ``lab``'s variant ``name`` at ``steps`` iterations/epochs (None: the course's)."""
+def lab_variants(lab, names=None, steps=None):
+    """Lab ``lab``'s variants ``names`` (None: all) at ``steps`` iterations/epochs (None: the course's)."""
     from tf1_course.labs.runner import select_variants
 
-    (chosen,) = select_variants(lab_module(lab).variants(), [name], steps)
-    return chosen
+    return select_variants(lab_module(lab).variants(), names, steps)
 
 
 def lab_job(lab, name, engine, steps=None):
@@ -70,7 +66,7 @@ def lab_job(lab, name, engine, steps=None):
     from tf1_course.labs import plots
     from tf1_course.labs.runner import draw_variant, run_job
 
-    module, chosen = lab_module(lab), variant(lab, name, steps)
+    module, (chosen,) = lab_module(lab), lab_variants(lab, [name], steps)
     result = run_job(module, chosen, engine, device="cpu", progress=False)
     work = Path(tempfile.mkdtemp(prefix="tf1-lab-"))
     try:
@@ -97,8 +93,8 @@ def gradcheck():
 
 def signs_run(flags, preloaded):
     """Train the SIGNS model with ``flags`` on ``preloaded`` (a signs.training.Preloaded) in a
-    temporary folder. Returns (outcome, metrics or None, the run folder as tar.gz bytes without
-    its older checkpoints, message)."""
+    temporary folder. Returns (outcome, metrics or None, the run folder as tar.gz bytes (:func:`pack`),
+    message)."""
     from tf1_course.signs.rundir import RunDir
     from tf1_course.signs.training import train
 
@@ -106,22 +102,19 @@ def signs_run(flags, preloaded):
     try:
         run = RunDir(work / "run")
         result = train(run.path, flags, device="cpu", echo=False, show_progress=False, preloaded=preloaded)
-        newest = run.latest_checkpoint()
-        keep = Path(newest.prefix).name if newest else None
-        return result.outcome, result.metrics, pack(run.path, keep), result.message
+        return result.outcome, result.metrics, pack(run.path), result.message
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def pack(folder, checkpoint=None):
-    """tar.gz bytes of ``folder``'s files, the checkpoints but ``checkpoint`` (a prefix name) left out."""
+def pack(run_dir):
+    """tar.gz bytes of a run's transfer files (``RunDir.transfer_files``: no older checkpoints)."""
+    from tf1_course.signs.rundir import RunDir
+
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz") as tar:
-        for p in sorted(Path(folder).rglob("*")):
-            relative = p.relative_to(folder)
-            if p.is_file() and p.name != ".lock" and not (
-                    relative.parts[0] == "checkpoints" and p.name != "checkpoint" and not p.name.startswith(f"{checkpoint}.")):
-                tar.add(p, arcname=str(relative))
+        for p, relative in RunDir(run_dir).transfer_files():
+            tar.add(p, arcname=str(relative))
     return out.getvalue()
 
 

@@ -11,33 +11,13 @@ It listens on 127.0.0.1 only unless --host says otherwise. Ctrl-C stops it (exit
 import socket
 import sys
 
-from tf1_course.core.command import Parser, run_main
+from tf1_course.core.command import Parser, megabytes, port_number, run_main
 from tf1_course.core.device import DEVICES
 from tf1_course.core.errors import UsageError
 from tf1_course.signs.rundir import CHECKPOINT_KINDS, DEFAULT_RUN_DIR
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-def port_number(text):
-    import argparse
-
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free port)")
-    return int(text)
-
-
-def megabytes(text):
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 10_000:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 10000 (MB)")
-    return value
 
 
 def build_parser():

@@ -9,7 +9,9 @@
 - :mod:`.summaries`  a run's TensorBoard (scalars, the misclassified photos)
 - :mod:`.gallery`    the misclassified photos, grouped by true sign (evaluate --gallery)
 - :mod:`.inference`  a trained run restored: probabilities for photos
+- :mod:`.evaluation` scoring a run: accuracy per class, the confusion matrix (evaluate's library)
 - :mod:`.train`, :mod:`.evaluate`, :mod:`.predict`   the commands
+- :mod:`.doctor`     the command ``tf1-course doctor``: what this machine has for training
 
 May import :mod:`tf1_course.core` and :mod:`tf1_course.data`; never the labs, tuning or the
 reproduction (they build on it).

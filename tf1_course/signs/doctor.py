@@ -40,7 +40,7 @@ def versions():
         checks.append(Check("tensorflow", OK, f"{TF_VERSION} ({build})", ""))
     except Exception as e:  # noqa: BLE001 - any import failure is what the user needs to see
         checks.append(Check("tensorflow", FAIL, f"does not import ({type(e).__name__}: {str(e).splitlines()[0][:150]})",
-                            "pip install -r requirements.txt (TensorFlow 2.17 needs Python 3.9-3.12)"))
+                            "pip install -r requirements.txt (TensorFlow 2.17 and Ray 2.60 need Python 3.10-3.12)"))
     for name in ("numpy", "ray"):
         try:
             checks.append(Check(name, OK, metadata.version(name), ""))

@@ -100,6 +100,25 @@ class RunDir:
         """True when the folder is absent or holds nothing but a lock file."""
         return not self.path.exists() or all(p.name == self.lock_file.name for p in self.path.iterdir())
 
+    def transfer_files(self, whole=True):
+        """[(path, path relative to the run)] of what another machine needs of this run: never the
+        lock or the older rotating checkpoints; ``whole`` False: only what resuming needs
+        (config.json, train.log, tensorboard/, the newest and the best checkpoints)."""
+        newest = self.latest_checkpoint()
+        keep = Path(newest.prefix).name if newest else None
+        resume = {self.config.name, self.log.name, self.tensorboard.name, self.checkpoints.name}
+        out = []
+        for p in sorted(self.path.rglob("*")):
+            relative = p.relative_to(self.path)
+            if not p.is_file() or p.name == self.lock_file.name:
+                continue
+            if relative.parts[0] == self.checkpoints.name and len(relative.parts) == 2 \
+                    and p.name != "checkpoint" and not p.name.startswith(f"{keep}."):
+                continue  # an older rotating checkpoint (checkpoints/best/ is kept)
+            if whole or relative.parts[0] in resume:
+                out.append((p, relative))
+        return out
+
     def clear(self):
         """Delete everything in the run (for --overwrite), except the lock the caller holds."""
         for p in self.path.iterdir():
@@ -217,9 +236,10 @@ class RunDir:
 
     def save_best(self, sess, saver, epoch, info):
         """Save ``saver``'s variables (the weights) as the best checkpoint of ``epoch``, then its
-        sidecar ``info`` ({"epoch", "dev_accuracy", ...}). The best before it stays until
-        :meth:`prune_best` (after the next rotating checkpoint): a --resume from that one still
-        finds the best it had. A failure is one UsageError; the partial files are removed."""
+        sidecar ``info`` ({"epoch", "dev_accuracy", ...}). Two bests are kept at most: this one, and
+        the one a --resume from the newest rotating checkpoint would find (removed by
+        :meth:`prune_best` after the next rotating checkpoint); a best saved in between is replaced.
+        A failure is one UsageError; the partial files are removed."""
         from tf1_course.core.compat import tf
 
         self.best.mkdir(parents=True, exist_ok=True)
@@ -231,16 +251,19 @@ class RunDir:
         except (tf.errors.OpError, OSError) as e:
             self._remove_checkpoint_files(prefix.name, self.best)
             raise UsageError(f"cannot save the best checkpoint of epoch {epoch} in {self.best} ({reason(e)})") from None
+        newest = self.latest_checkpoint()
+        self.prune_best(newest.epoch if newest else 0, also=prefix.name)
         return str(prefix)
 
-    def prune_best(self, upto):
-        """Keep the one best checkpoint a run at epoch ``upto`` has: the newest of epoch <= ``upto``.
+    def prune_best(self, upto, also=None):
+        """Keep the one best checkpoint a run at epoch ``upto`` has: the newest of epoch <= ``upto``
+        (and ``also``, a best just saved after it).
 
         Called after each rotating checkpoint (the best before it is no longer needed) and when a
         run resumes from epoch ``upto`` (a best saved after it, before a crash, is recomputed).
         """
         found = self._complete_checkpoints(self.best)
-        keep = [p.name for epoch, p in found if epoch <= upto][-1:]
+        keep = [p.name for epoch, p in found if epoch <= upto][-1:] + ([also] if also else [])
         for _, p in found:
             if p.name not in keep:
                 self._remove_checkpoint_files(p.name, self.best)

@@ -30,7 +30,7 @@ class TrainConfig:
     bn_momentum: float = 0.9      # moving averages: m = momentum * m + (1 - momentum) * batch (= batch_norm.MOMENTUM)
     print_every: int = 100        # print the course's cost line every N epochs
     save_every: int = 100         # checkpoint every N epochs (and at the end, and on Ctrl-C)
-    loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.loops)
+    loop: str = "fast"            # training loop engine: fast, or feed (the course's loop; tf1_course.signs.loops)
     intra_op_threads: int = 1     # threads inside one op (0 = TensorFlow's default); 1 was fastest here
     inter_op_threads: int = 1     # ops run at once (0 = TensorFlow's default); 1 was fastest here
     lr_decay: str = "none"        # Week 2's learning-rate decay: none, inverse-time, exponential, scheduled

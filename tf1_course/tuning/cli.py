@@ -19,14 +19,13 @@ import sys
 from pathlib import Path
 
 from tf1_course import __version__
-from tf1_course.tuning import cluster, hparams, search_space, study as studies
+from tf1_course.core import cluster
+from tf1_course.tuning import hparams, search_space, study as studies
 from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.core.errors import UsageError
 from tf1_course.core.interrupt import Terminated, exit_code
-from tf1_course.core.fileio import read_json, replace_dir, sha256, write_json
-from tf1_course.signs.rundir import RunDir, data_record, disk_bytes
-from tf1_course.signs.settings import TrainConfig
+from tf1_course.core.fileio import check_writable, sha256
 
 DEFAULT_STUDY = "runs/tune"
 DEFAULT_TRIALS = 16
@@ -129,6 +128,9 @@ def check_flags(args):
         raise UsageError("--top only applies with --refine STUDY")
     if args.grace_epochs is not None and not args.asha:
         raise UsageError("--grace-epochs only applies with --asha")
+    if args.storage and "://" not in args.storage:  # a folder: absolute (every node reads the same path), writable
+        args.storage = str(Path(args.storage).resolve())
+        check_writable(args.storage, "--storage")
     address = args.address or os.environ.get(cluster.ADDRESS_ENV)
     if address:  # before anything is written
         if not address.startswith("ray://"):
@@ -150,7 +152,7 @@ def plan(args):
     space, refined = resolve_space(args, study)
     configurations = search_space.sample(space, args.trials, args.seed)
     check_trials(configurations, args.epochs)  # before anything is written
-    check_disk(study, configurations, args.epochs)
+    studies.check_disk(study, [trial_flags(v, args.epochs) for v in configurations])
     folder = paths.data_dir(args.data_dir)
     asked = {"kind": "tf1-course study", "space": {n: search_space.format_spec(s) for n, s in sorted(space.items())},
              "seed": args.seed, "trials": args.trials, "epochs": args.epochs,
@@ -160,29 +162,6 @@ def plan(args):
              "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "tf1_course": __version__}
     return study, asked, space, refined, folder
-
-
-def check_disk(study, configurations, epochs):
-    """Print the disk the study's trials still to run will need; refuse in one line when the
-    study folder's disk has less free."""
-    done = {k for k, r in (study.load_results(len(configurations)) if study.spec.is_file() else {}).items()
-            if r["status"] in studies.FINAL}
-    sizes = [disk_bytes(trial_flags(values, epochs).get("hidden", TrainConfig.hidden))
-             for k, values in enumerate(configurations) if k not in done]
-    need = sum(sizes)
-    where = next(p for p in (study.path, *study.path.resolve().parents) if p.exists())
-    free = shutil.disk_usage(where).free
-    if need > free:
-        raise UsageError(f"--trials {len(configurations)}: the study would need about {_size(need)} on disk "
-                         f"({len(sizes)} trial(s), up to {_size(max(sizes))} each), and {where} has {_size(free)} "
-                         f"free; run fewer trials or give --study a folder on a larger disk")
-    if sizes:
-        print(f"disk: about {_size(need)} for {len(sizes)} trial(s) (up to {_size(max(sizes))} each, checkpoints "
-              f"included); {_size(free)} free")
-
-
-def _size(n):
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def trial_flags(values, epochs):
@@ -234,10 +213,12 @@ def run_study(args, study, asked, space, folder):
     def on_done(outcome):
         values = configurations[outcome.key]
         metrics = None
-        if outcome.checkpoint is not None:  # the finished run folder, from the storage into the study
+        if outcome.checkpoint is not None:  # the run folder, from the storage into the study
             metrics = study.fetch_trial(outcome.key, lambda into: engine.fetch(outcome.checkpoint, into))
+            engine.forget(outcome.checkpoint)  # fetched: the storage need not keep it
         results[outcome.key] = studies.trial_result(outcome.key, values, outcome.status, outcome.history,
-                                                    metrics, outcome.seconds, outcome.error, outcome.node)
+                                                    metrics, outcome.seconds, outcome.error, outcome.node,
+                                                    outcome.epochs)
         study.save_results(results)
         if checkpoints.pop(outcome.key, None) is not None:
             study.save_checkpoints(checkpoints)
@@ -267,14 +248,19 @@ def run_study(args, study, asked, space, folder):
         hparams.write(study.tensorboard, space, results)  # TensorBoard's HParams view of the trials so far
     failed = sorted(k for k in pending if k in results and results[k]["status"] == "error")
     unfinished = [k for k in pending if k not in results]
-    if interrupted or unfinished:
+    if interrupted:
         print(f"stopped with {len(unfinished) + len(failed)} trial(s) unfinished (each resumes from its last "
               f"checkpoint); run the same command to resume the study", file=sys.stderr)
-        return interrupted or exit_code(signal.SIGINT)
+        return interrupted
+    if unfinished:  # Ray gave no outcome for them, and nobody pressed Ctrl-C
+        raise UsageError(f"trial(s) {', '.join(map(str, unfinished))} ended without an outcome (Ray stopped them); "
+                         f"run the same command to run them again")
     if failed:
         raise UsageError(f"trial(s) {', '.join(map(str, failed))} failed (see above); fix the cause and run "
                          f"the same command to run them again")
-    best = finalize(study, results, folder)
+    if not args.storage:  # the study's own storage: every trial is in the study folder now
+        shutil.rmtree(study.path / "ray", ignore_errors=True)
+    best = studies.finalize(study, results, folder)
     if best:
         print(f"best: trial {best['trial']}, dev accuracy {best['dev_accuracy']:.4f}, test accuracy "
               f"{best['test_accuracy']:.4f} (the test set, used once) -> {study.best}")
@@ -290,39 +276,6 @@ def _experiment_name():
 
 def _short(values):
     return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(values.items()))
-
-
-def finalize(study, results, folder):
-    """The best finished trial, copied to STUDY/best and scored once on the test set. Returns its
-    summary (best.json). Done once per best trial: a resumed study with the same best keeps it."""
-    from tf1_course.signs.evaluation import evaluate
-
-    finished = [r for r in studies.ranked(results) if r["status"] == "finished"]
-    if not finished:
-        print("no trial finished: nothing to evaluate on the test set", file=sys.stderr)
-        return None
-    top = finished[0]
-    best_json = study.path / "best.json"
-    if best_json.is_file() and RunDir(study.best).evaluation.is_file():
-        previous = read_json(best_json)
-        if isinstance(previous, dict) and previous.get("trial") == top["trial"]:
-            return previous
-    work = study.path / ".best.partial"
-    if work.exists():
-        shutil.rmtree(work)
-    shutil.copytree(study.trial_dir(top["trial"]), work, ignore=shutil.ignore_patterns(".lock"))
-    run = RunDir(work)
-    config = run.load_config()
-    record = data_record(folder, {**{r: (e["file"], e["split"]) for r, e in config["data"]["files"].items()},
-                                  "test": (paths.TEST_FILE, "test")})
-    run.save_config({**config, "data": record})
-    report = evaluate(work, device="cpu", log=lambda *_: None)
-    replace_dir(work, study.best)
-    write_json(RunDir(study.best).evaluation, {**report, "run_dir": str(study.best)})
-    best = {"trial": top["trial"], "values": top["values"], "dev_accuracy": report["dev_accuracy"],
-            "train_accuracy": report["train_accuracy"], "test_accuracy": report["test_accuracy"]}
-    write_json(best_json, best)
-    return best
 
 
 def main(argv=None):

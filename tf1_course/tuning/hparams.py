@@ -14,10 +14,8 @@ nothing here runs inside a Ray trial. Written with tensorboard's v1 HParams summ
 buffers) through tf.compat.v1's FileWriter.
 """
 
-import shutil
-from pathlib import Path
 
-from tf1_course.core.fileio import replace_dir
+from tf1_course.core.fileio import staged_dir
 
 METRICS = {"dev_accuracy": "dev accuracy", "train_accuracy": "train accuracy", "final_cost": "final cost"}
 RANGES = ("log", "one-minus-log", "uniform")  # the spec kinds that are an interval (the rest: discrete values)
@@ -56,10 +54,11 @@ def write(folder, space, results):
     from tf1_course.core.compat import tf  # first: TensorFlow as the project sets it up (and not for --help)
     from tensorboard.plugins.hparams import api_pb2, summary
 
-    folder = Path(folder)
-    work = folder.with_name(f".{folder.name}.partial")
-    if work.exists():
-        shutil.rmtree(work)
+    with staged_dir(folder) as work:
+        _write_into(work, space, results, tf, api_pb2, summary)
+
+
+def _write_into(work, space, results, tf, api_pb2, summary):
     metrics = [api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name=shown)
                for tag, shown in METRICS.items()]
     experiment = summary.experiment_pb(hparam_infos(space), metrics)
@@ -77,4 +76,3 @@ def write(folder, space, results):
             writer.add_summary(tf.Summary(value=scalars), step)
         writer.add_summary(summary.session_end_pb(status_of(r)))
         writer.close()
-    replace_dir(work, folder)

@@ -22,14 +22,16 @@ import csv
 import io
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from tf1_course.data.paths import DEV_FILE, TRAIN_MINUS_DEV_FILE
+from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.core.errors import UsageError
-from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, replace_dir, write_json, write_text
-from tf1_course.signs.rundir import RunDir
+from tf1_course.core.fileio import LOCK_NAME, folder_lock, read_json, staged_dir, write_json, write_text
+from tf1_course.signs.rundir import RunDir, data_record, disk_bytes
+from tf1_course.signs.settings import TrainConfig
 from tf1_course.signs.training import collapsed
 
 # A trial trains on the 864 training photos and is judged on the 216 dev photos.
@@ -116,12 +118,10 @@ class Study:
     def fetch_trial(self, k, download):
         """Put trial ``k``'s finished run folder into trials/NNNN: ``download(folder)`` writes it into a
         new folder (from Ray Tune's storage), then it replaces what was there. Returns its metrics.json."""
-        work = self.trials / f".{k:04d}.partial"
-        if work.exists():
-            shutil.rmtree(work)
-        download(work)
-        replace_dir(work, self.trial_dir(k))
-        return read_json(RunDir(self.trial_dir(k)).metrics)
+        with staged_dir(self.trial_dir(k)) as work:
+            download(work)
+        metrics = RunDir(self.trial_dir(k)).metrics
+        return read_json(metrics) if metrics.is_file() else None  # a diverged run has none
 
     def load_results(self, trials=None):
         """{trial: result dict} saved so far ({} for a new study), trials below ``trials`` only.
@@ -163,15 +163,16 @@ def _cell(value):
     return "" if value is None else value
 
 
-def trial_result(k, values, status, history, metrics=None, seconds=None, error=None, node=None):
+def trial_result(k, values, status, history, metrics=None, seconds=None, error=None, node=None, epochs=None):
     """One trial's entry in results.json.
 
-    ``history``: [{"epoch", "cost", "dev_accuracy"}] as the trial reported it, epoch by epoch;
-    ``metrics``: the run's metrics.json when it finished.
+    ``history``: [{"epoch", "cost", "dev_accuracy"}] as the trial reported it, epoch by epoch (with
+    --asha); ``metrics``: the run's metrics.json when it finished; ``epochs``: how many it trained
+    (its final report), for a trial without either (one that diverged).
     """
     costs = [h["cost"] for h in history]
     dev = [h["dev_accuracy"] for h in history]
-    result = {"trial": k, "values": values, "status": status, "epochs": len(history),
+    result = {"trial": k, "values": values, "status": status, "epochs": max(len(history), epochs or 0),
               "dev_accuracy": dev[-1] if dev else None, "best_dev_accuracy": max(dev) if dev else None,
               "train_accuracy": None, "final_cost": costs[-1] if costs else None,
               "seconds": seconds, "costs": costs, "dev_accuracies": dev}
@@ -251,3 +252,56 @@ def plot(study, results, space):
                      study.plots / "best_curves.png", "the best trials: cost and dev accuracy per epoch")
         marks["best_curves"] = study.plots / "best_curves.png"
     return marks
+
+
+def check_disk(study, flags):
+    """Print the disk the study's trials still to run will need (``flags``: each trial's training
+    flags); refuse in one line when the study folder's disk has less free."""
+    done = {k for k, r in (study.load_results(len(flags)) if study.spec.is_file() else {}).items()
+            if r["status"] in FINAL}
+    sizes = [disk_bytes(f.get("hidden", TrainConfig.hidden)) for k, f in enumerate(flags) if k not in done]
+    need = sum(sizes)
+    where = next(p for p in (study.path, *study.path.resolve().parents) if p.exists())
+    free = shutil.disk_usage(where).free
+    if need > free:
+        raise UsageError(f"--trials {len(flags)}: the study would need about {_size(need)} on disk "
+                         f"({len(sizes)} trial(s), up to {_size(max(sizes))} each), and {where} has {_size(free)} "
+                         f"free; run fewer trials or give --study a folder on a larger disk")
+    if sizes:
+        print(f"disk: about {_size(need)} for {len(sizes)} trial(s) (up to {_size(max(sizes))} each, checkpoints "
+              f"included); {_size(free)} free")
+
+
+def _size(n):
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def finalize(study, results, data_dir):
+    """The best finished trial, copied to STUDY/best and scored once on the test set (in
+    ``data_dir``). Returns its summary (best.json). Done once per best trial: a resumed study with
+    the same best keeps it."""
+    from tf1_course.signs.evaluation import evaluate
+
+    finished = [r for r in ranked(results) if r["status"] == "finished"]
+    if not finished:
+        print("no trial finished: nothing to evaluate on the test set", file=sys.stderr)
+        return None
+    top = finished[0]
+    best_json = study.path / "best.json"
+    if best_json.is_file() and RunDir(study.best).evaluation.is_file():
+        previous = read_json(best_json)
+        if isinstance(previous, dict) and previous.get("trial") == top["trial"]:
+            return previous
+    with staged_dir(study.best) as work:
+        shutil.copytree(study.trial_dir(top["trial"]), work, ignore=shutil.ignore_patterns(".lock"), dirs_exist_ok=True)
+        run = RunDir(work)
+        config = run.load_config()
+        record = data_record(data_dir, {**{r: (e["file"], e["split"]) for r, e in config["data"]["files"].items()},
+                                        "test": (TEST_FILE, "test")})
+        run.save_config({**config, "data": record})
+        report = evaluate(work, device="cpu", log=lambda *_: None)
+    write_json(RunDir(study.best).evaluation, {**report, "run_dir": str(study.best)})
+    best = {"trial": top["trial"], "values": top["values"], "dev_accuracy": report["dev_accuracy"],
+            "train_accuracy": report["train_accuracy"], "test_accuracy": report["test_accuracy"]}
+    write_json(best_json, best)
+    return best

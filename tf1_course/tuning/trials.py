@@ -17,7 +17,7 @@ Nothing travels through shared paths, so a cluster's nodes need no disk in commo
 - the results: metrics in the reports; the caller fetches a finished trial's run folder from its
   checkpoint (:func:`fetch`), and resumes an interrupted trial from the URI of its last one.
 
-The engine is Ray (``ray[tune]``), never a home-made pool: :mod:`.cluster` starts a local Ray for
+The engine is Ray (``ray[tune]``), never a home-made pool: :mod:`tf1_course.core.cluster` starts a local Ray for
 the run (one trial per core) or joins ``--address``. Actors are reused between trials, so
 TensorFlow is imported once per worker, not once per trial; Tune's own result files (result.json,
 progress.csv, TensorBoard files per trial) are switched off: the study writes its own.
@@ -30,35 +30,26 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-from tf1_course.tuning import cluster  # before any `import ray` here: it sets Ray's environment
+from tf1_course.core import cluster  # before any `import ray` here: it sets Ray's environment
+from tf1_course.core.errors import UsageError, reason
 
 Trial = namedtuple("Trial", ["key", "flags", "resume"])  # resume: the URI of the checkpoint to resume, or None
 # report_epochs: per-epoch reports to Ray (ASHA needs them); score_epochs: score the data sets other
 # than train after every epoch (a study's dev-accuracy curves), else only at the end
 TrialOptions = namedtuple("TrialOptions", ["report_epochs", "score_epochs"])
-# checkpoint: the trial's last Tune checkpoint (a finished trial's: its whole run folder); node: where it ran
-TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "seconds", "error", "checkpoint", "node"])
-STAGED = ("config.json", "train.log")  # what a checkpoint holds besides the newest TF checkpoint
+# checkpoint: the trial's last Tune checkpoint (a finished or diverged trial's: its whole run folder);
+# node: the Ray node it ran on
+TrialOutcome = namedtuple("TrialOutcome", ["key", "status", "history", "seconds", "error", "checkpoint", "node",
+                                           "epochs"])
+TrialOutcome.__new__.__defaults__ = (None,)  # epochs: how many it trained (its final report says)
 
 
 def _stage(run_dir, into, whole=False):
-    """Copy what resuming needs (config, log, the newest checkpoint and the best one) into ``into``;
-    ``whole``: the whole finished run folder but the older checkpoints. Returns ``into``."""
+    """Copy the run's transfer files (``RunDir.transfer_files``: all of a finished run, or what
+    resuming needs) into ``into``. Returns ``into``."""
     from tf1_course.signs.rundir import RunDir
 
-    run = RunDir(run_dir)
-    newest = run.latest_checkpoint()
-    keep = Path(newest.prefix).name if newest else None
-    for p in sorted(run.path.rglob("*")):
-        relative = p.relative_to(run.path)
-        in_checkpoints = relative.parts[0] == run.checkpoints.name
-        best = in_checkpoints and len(relative.parts) > 2  # checkpoints/best/: the best weights (a dev set)
-        if not p.is_file() or p.name == ".lock":
-            continue
-        if in_checkpoints and not best and not p.name.startswith(f"{keep}."):
-            continue
-        if not (whole or in_checkpoints or p.name in STAGED):
-            continue
+    for p, relative in RunDir(run_dir).transfer_files(whole):
         (into / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(p, into / relative)
     return into
@@ -109,10 +100,11 @@ def _train_trial(config, trials, options, data):
                        on_epoch=on_epoch if options.score_epochs or options.report_epochs else None,
                        on_checkpoint=on_checkpoint, echo=False, show_progress=False)
         last.update({"outcome": result.outcome, "final": True, "seconds": round(time.perf_counter() - start, 3),
-                     "node": ray.get_runtime_context().get_node_id()})
+                     "node": ray.get_runtime_context().get_node_id(), "epochs_done": result.epochs})
         if result.message:
             last["message"] = result.message
-        report(_stage(run_dir, work / "final", whole=True) if result.outcome == "finished" else None)
+        # a finished run, and a diverged one (its log says where, its last good checkpoint is kept)
+        report(_stage(run_dir, work / "final", whole=True) if result.outcome in ("finished", "diverged") else None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -138,7 +130,6 @@ def run_trials(trials, data, storage, address=None, max_concurrent=None, asha=No
     # the experiment's own state is for Tuner.restore, which the study does not use (it resumes from
     # checkpoints.json): written at the end, not every few seconds
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "3600")
-    import ray
     from ray import tune
 
     from tf1_course.core.interrupt import Interrupt, raised_by
@@ -146,10 +137,6 @@ def run_trials(trials, data, storage, address=None, max_concurrent=None, asha=No
     if not trials:
         return {}
     by_key = {t.key: t for t in trials}
-    started_here = not ray.is_initialized()
-    if started_here:
-        cluster.connect(address)
-    cpus = int(ray.cluster_resources().get("CPU", 1))
     scheduler = None
     if asha:
         from ray.tune.schedulers import ASHAScheduler
@@ -158,27 +145,26 @@ def run_trials(trials, data, storage, address=None, max_concurrent=None, asha=No
         # that falls on it (epochs = grace x 3^k, or grace >= epochs) never stops a finished trial
         scheduler = ASHAScheduler(time_attr="epoch", max_t=asha["max_epochs"],
                                   grace_period=min(asha["grace_epochs"], asha["max_epochs"]), reduction_factor=3)
-    concurrent = max(1, min(max_concurrent or cpus, len(trials)))
     interrupt = _make_interrupt_stopper()
     collector = _make_collector_class()(on_epoch, on_checkpoint, on_done, interrupt, scheduler is not None)
     options = TrialOptions(report_epochs=bool(asha or on_epoch), score_epochs=score_epochs)
-    trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key, options=options, data=data),
-                                    {"cpu": 1})
-    tune_config = tune.TuneConfig(max_concurrent_trials=concurrent, reuse_actors=True, scheduler=scheduler,
-                                  metric="dev_accuracy" if scheduler else None,
-                                  mode="max" if scheduler else None)
-    run_config = tune.RunConfig(name=name, storage_path=str(storage), verbose=0, callbacks=[collector],
-                                stop=interrupt, checkpoint_config=tune.CheckpointConfig(num_to_keep=1))
-    tuner = tune.Tuner(trainable, param_space={"key": tune.grid_search(list(by_key))}, tune_config=tune_config,
-                       run_config=run_config)
-    try:
+    with cluster.session(address) as cpus:
+        trainable = tune.with_resources(tune.with_parameters(_train_trial, trials=by_key, options=options, data=data),
+                                        {"cpu": 1})
+        tune_config = tune.TuneConfig(max_concurrent_trials=max(1, min(max_concurrent or cpus, len(trials))),
+                                      reuse_actors=True, scheduler=scheduler,
+                                      metric="dev_accuracy" if scheduler else None, mode="max" if scheduler else None)
+        run_config = tune.RunConfig(name=name, storage_path=str(storage), verbose=0, callbacks=[collector],
+                                    stop=interrupt, checkpoint_config=tune.CheckpointConfig(num_to_keep=1))
+        try:
+            tuner = tune.Tuner(trainable, param_space={"key": tune.grid_search(list(by_key))}, tune_config=tune_config,
+                               run_config=run_config)
+        except (OSError, ValueError) as e:  # pyarrow cannot reach or create the storage
+            raise UsageError(f"--storage {storage}: cannot use it ({reason(e)})") from None
         # first Ctrl-C: every running trial stops (it resumes from its last checkpoint next time)
         with Interrupt("stopping the running trials (each resumes from its last checkpoint next time); "
                        "the ended ones are kept", flag=interrupt):
             tuner.fit()
-    finally:
-        if started_here:
-            cluster.disconnect()
     if collector.failure is not None:
         raise collector.failure
     if interrupt.requested:
@@ -197,6 +183,14 @@ def fetch(checkpoint, folder):
     """Download a Tune checkpoint (a run folder) into the new folder ``folder``."""
     checkpoint.to_directory(str(folder))
     return Path(folder)
+
+
+def forget(checkpoint):
+    """Delete a Tune checkpoint from the storage (once its run folder is in the study)."""
+    try:
+        checkpoint.filesystem.delete_dir(checkpoint.path)
+    except OSError:
+        pass  # a storage that refuses: it keeps a copy, nothing is lost
 
 
 def _make_interrupt_stopper():
@@ -277,9 +271,9 @@ def _make_collector_class():
             started = self.started.get(key, time.perf_counter())
             seconds = final["seconds"] if final else round(time.perf_counter() - started, 3)
             message = error or (final or {}).get("message")
-            checkpoint = self.checkpoints.get(key) if status == "finished" else None
+            checkpoint = self.checkpoints.get(key) if status in ("finished", "diverged") else None
             outcome = TrialOutcome(key, status, self.history.get(key, []), seconds, message, checkpoint,
-                                   (final or {}).get("node"))
+                                   (final or {}).get("node"), (final or {}).get("epochs_done"))
             self.outcomes[key] = outcome
             if self.on_done_cb:
                 self._guarded(self.on_done_cb, outcome)

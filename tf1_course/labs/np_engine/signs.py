@@ -1,6 +1,6 @@
 """The SIGNS classifier in NumPy, with or without batch norm: lab batchnorm's NumPy engine.
 
-The TF model of ``tf1_course/model.py`` (which ``tf_engine/signs.py`` trains) written out, so
+The TF model of ``tf1_course/signs/model.py`` (which ``tf_engine/signs.py`` trains) written out, so
 each engine checks the other. Examples are columns:
 
     X   [12288, m]   flattened 64x64x3 photos in [0, 1]

@@ -1,6 +1,6 @@
 """The SIGNS classifier on the TF engine, with or without batch norm: lab batchnorm's TF engine.
 
-Not a second TF model: the package's own (``tf1_course/model.py``, float32), trained by
+Not a second TF model: the package's own (``tf1_course/signs/model.py``, float32), trained by
 ``tf1_course.signs.training`` exactly as ``tf1-course train --batch-norm`` trains it. This module adds
 what the comparison with ``np_engine/signs.py`` needs:
 

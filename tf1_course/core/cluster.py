@@ -1,5 +1,7 @@
 """Ray for this project: a local instance started for one command, or a cluster at ``--address``.
 
+    with session(address) as cpus:            # Ray for a block: started (or joined) and stopped
+        ...                                   # whatever fails inside, a Ray started here is stopped
     address = prepare_environment(address)   # before ``import ray``: workers' environment, auth
     connect(address)                          # start a local Ray (own temporary folder) or join
     disconnect()                              # stop it; a local instance's session folder goes too
@@ -8,6 +10,7 @@
 Used by ``tune`` (trials on Ray Tune) and ``reproduce`` (tasks on Ray).
 """
 
+import contextlib
 import logging
 import os
 import shutil
@@ -85,6 +88,34 @@ def disconnect():
     ray.shutdown()
     while _LOCAL_TEMP:
         shutil.rmtree(_LOCAL_TEMP.pop(), ignore_errors=True)
+
+
+@contextlib.contextmanager
+def session(address=None):
+    """Ray for the block: a local instance (or ``address``) unless this process has Ray already.
+    Yields the cluster's CPUs; a Ray started here is stopped at the end, whatever happens inside."""
+    address = prepare_environment(address)
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        connect(address)
+    try:
+        yield max(1, int(ray.cluster_resources().get("CPU", 1)))
+    finally:
+        if started_here:
+            disconnect()
+
+
+def task_error(error, label):
+    """A UsageError for a Ray task's or trial's failure: the cause's own when it was one (a worker's
+    one-line error), else one line naming ``label`` and the reason (never Ray's remote traceback)."""
+    from tf1_course.core.errors import reason
+
+    cause = getattr(error, "cause", None) or error
+    if isinstance(cause, UsageError):
+        return cause
+    return UsageError(f"{label} failed: {type(cause).__name__}: {reason(cause)}")
 
 
 def parse_address(address):
