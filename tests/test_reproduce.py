@@ -153,6 +153,26 @@ def test_the_readme_results_block_is_made_from_the_committed_report():
     assert f"{committed['signs']['spread']['summary']['test_accuracy']['median']:.3f}" in block
 
 
+def test_no_two_rows_of_a_report_have_the_same_name(quick_report):
+    from tf1_course.labs import lab
+    from tf1_course.reproduce import plan
+
+    for data in (read_json(quick_report[0] / "report.json"), read_json(ROOT / "docs" / "report" / "report.json")):
+        names = [(r["section"], r["item"]) for r in data["rows"]]
+        assert len(set(names)) == len(names), sorted(n for n in names if names.count(n) > 1)[:4]
+    # a second run of the same lab (the 2021 notebook's 5000 epochs) names its rows apart
+    metrics = {"variants": {"gd": {"config": {"num_steps": 5000, "minibatch_size": 64},
+                                   "engines": {"numpy": {"printed_costs": [[1000, 0.668], [2000, 0.635]],
+                                                         "train_accuracy": 0.7}}}}}
+    first = plan.lab_rows("lab optimization", lab("optimization"), metrics)
+    second = plan.lab_rows("lab optimization", lab("optimization"), metrics, "5000-epoch run")
+    assert [r["item"] for r in first] == ["gd: cost after epoch 1000 (numpy)", "gd: cost after epoch 2000 (numpy)",
+                                          "gd: train accuracy (numpy)"]
+    assert [r["item"] for r in second] == [i.replace("gd:", "gd (5000-epoch run):") for i in
+                                           [r["item"] for r in first]]
+    assert [r["ours"] for r in first] == [r["ours"] for r in second]
+
+
 def test_readme_summary_replaces_only_its_block(tmp_path, quick_report):
     import importlib.util
 

@@ -94,16 +94,21 @@ def lab_sections(out, quick, results):
             lab_report.add(v, {e: result for e, (result, _) in done.items()}, {e: png for e, (_, png) in done.items()})
         metrics = lab_report.finish()
         section = f"lab {lab}"
-        rows += lab_rows(section, work.lab_module(lab), metrics)
+        run = None if folder == lab else f"{steps}-epoch run"  # the same printed numbers, a second run
+        rows += lab_rows(section, work.lab_module(lab), metrics, run)
         pngs.setdefault(section, []).extend(f"labs/{folder}/{p}" for p in metrics.get("comparison_pngs", []))
     return rows, pngs
 
 
-def lab_rows(section, lab, metrics):
-    """Rows for each printed cost and accuracy of a training lab's metrics.json that the course prints."""
+def lab_rows(section, lab, metrics, run=None):
+    """Rows for each printed cost and accuracy of a training lab's metrics.json that the course prints.
+
+    ``run`` names a second run of the same lab (the 2021 notebook's 5000 epochs): its rows say so,
+    ``"gd (5000-epoch run): ..."``, so that no two rows of a report have the same name."""
     rows = []
     for name, entry in metrics["variants"].items():
         course = lab.COURSE.get(name, {})
+        shown = name if run is None else f"{name} ({run})"
         steps = entry["config"]["num_steps"]
         full_batch = entry["config"]["minibatch_size"] is None
         fmt = "{!r}" if full_batch else "{:.6f}"
@@ -115,11 +120,11 @@ def lab_rows(section, lab, metrics):
                 label = "cost" if key == "costs" else "last mini-batch cost (2017)"
                 for step, value in sorted(course.get(key, {}).items()):
                     if step in ours:
-                        rows.append(report.row(section, f"{name}: {label} after {unit} {step} ({engine})",
+                        rows.append(report.row(section, f"{shown}: {label} after {unit} {step} ({engine})",
                                                value, float(ours[step]), fmt, reason))
             for key, value in course.get("accuracy_at", {}).get(steps, {}).items():
                 if result.get(key) is not None:
-                    rows.append(report.row(section, f"{name}: {key.replace('_', ' ')} ({engine})", value,
+                    rows.append(report.row(section, f"{shown}: {key.replace('_', ' ')} ({engine})", value,
                                            result[key], "{:.12g}", reason))
     return rows
 
