@@ -12,7 +12,9 @@ Eight short trials (the course's SIGNS model on the tuning split, learning rates
 Prints wall seconds of each, the ratios ray/sequential and ray/two, Ray's three phases (start or
 join, the trials, stop), the peak memory of each whole process tree and the CPU seconds of each
 kind of process in it (Ray's GCS, raylet, agents, log monitor, the driver, the trial workers;
-sampled every 0.2 s), and checks that every way gave the same final costs.
+sampled every 0.2 s), the trials' epoch loops added up (their metrics.json ``seconds``), and checks
+that every way gave the same final costs. The Ray trials do the plain trainers' work (no dev
+accuracy after every epoch) unless ``--score-epochs``.
 A benchmark, not a test: timings depend on the machine and on what else runs on it.
 
     .venv/bin/python scripts/bench_tune.py                 # 8 trials x 100 epochs
@@ -42,6 +44,9 @@ def build_parser():
     p.add_argument("--data-dir", help="folder with the tuning split (default datasets/)")
     p.add_argument("--ways", default=",".join(WAYS), help=f"which ways to run (default {','.join(WAYS)})")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--score-epochs", action="store_true",
+                   help="Ray trials also score the dev set after every epoch, as `tune` does for its curves "
+                        "(default: off, the same work as the plain trainers)")
     p.add_argument("--worker", help=argparse_hidden())  # internal: run trials KEYS in this process
     p.add_argument("--out", help=argparse_hidden())
     return p
@@ -148,6 +153,7 @@ def child(argv):
 def run_way(way, args, out, data_dir, address=None):
     """Wall seconds, peak tree memory (MiB) and CPU seconds by kind of process of one way."""
     me = [str(Path(__file__).resolve()), "--epochs", str(args.epochs), "--data-dir", str(data_dir), "--out", out]
+    me += ["--score-epochs"] if args.score_epochs else []
     with TreeMemory() as memory:
         start = time.perf_counter()
         if way == "sequential":
@@ -183,8 +189,10 @@ def run_ray_driver(args):
     def on_done(outcome):  # the finished run folder from Tune's storage, as `tune` does
         fetch(outcome.checkpoint, Path(args.out) / f"t{outcome.key}")
 
+    # the plain trainers' work: no dev accuracy after every epoch (a study's curves; --score-epochs adds it)
     run_trials([Trial(k, flags, None) for k, flags in trials(args.epochs)], preload(args.data_dir, TUNING_FILES),
-               str(Path(args.out).resolve() / "ray"), address=address, on_done=on_done)
+               str(Path(args.out).resolve() / "ray"), address=address, on_done=on_done,
+               score_epochs=args.score_epochs)
     t2 = time.perf_counter()
     disconnect()
     t3 = time.perf_counter()
@@ -197,6 +205,14 @@ def final_costs(out):
     from tf1_course.core.fileio import read_json
 
     return [read_json(Path(out) / f"t{k}" / "metrics.json")["costs"][-1] for k in range(8)]
+
+
+def loop_seconds(out):
+    """The 8 trials' training-loop seconds added up (metrics.json's ``seconds``: the epochs only, no
+    start-up, no scoring): where a way's time goes beyond the epochs themselves."""
+    from tf1_course.core.fileio import read_json
+
+    return sum(read_json(Path(out) / f"t{k}" / "metrics.json")["seconds"] for k in range(8))
 
 
 def start_ray():
@@ -259,7 +275,8 @@ def run(args):
                 if stop:
                     stop()
             costs[way] = final_costs(out)
-            results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1), "cpu_seconds": cpu}
+            results[way] = {"wall_seconds": round(wall, 2), "peak_tree_mib": round(peak, 1), "cpu_seconds": cpu,
+                            "epoch_loop_seconds": round(loop_seconds(out), 1)}
             phases = ""
             if way.startswith("ray"):
                 from tf1_course.core.fileio import read_json
@@ -268,6 +285,7 @@ def run(args):
                 phases = "   " + ", ".join(f"{k} {results[way]['phases'][k]:.1f} s" for k in ("start", "trials", "stop"))
             print(f"{way:<12} {wall:8.1f} s   peak memory of the whole tree {peak:7.0f} MiB{phases}", flush=True)
             print(f"{'':<12} CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()), flush=True)
+            print(f"{'':<12} the 8 trials' epoch loops: {results[way]['epoch_loop_seconds']:.1f} s in all", flush=True)
     base = ways[0]
     results["same_final_costs"] = all(costs[w] == costs[base] for w in ways)
     for ray_way in ("ray", "ray-started"):
