@@ -189,6 +189,73 @@ def test_a_full_disk_for_the_final_files_is_one_line(tiny_data, tmp_path, monkey
     assert f"{tmp_path / 'run' / 'metrics.json'}: the disk is full" in line and "free some space" in line
 
 
+@pytest.mark.parametrize("name", ["metrics.json", "parameters.npz"])
+def test_a_full_disk_names_the_file_that_did_not_fit(name, tiny_data, tmp_path, monkeypatch, capsys):
+    """A real write on a full disk raises ENOSPC without a file name: the message still names the file."""
+    import errno
+    import pathlib
+
+    real = {m: getattr(pathlib.Path, m) for m in ("write_text", "write_bytes")}
+
+    def full(method):
+        def write(self, *args, **kwargs):
+            if self.name.startswith(f".{name}.") and self.name.endswith(".part"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real[method](self, *args, **kwargs)
+        return write
+
+    for method in real:
+        monkeypatch.setattr(pathlib.Path, method, full(method))
+    assert run_train(tmp_path / "run", tiny_data, "--epochs", "2") == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"tf1-course train: error: {tmp_path / 'run' / name}: the disk is full ("), line
+    assert not (tmp_path / "run" / name).exists()
+    assert not [p for p in (tmp_path / "run").iterdir() if p.name.endswith(".part")]
+
+
+def test_a_checkpoint_the_user_cannot_read_is_named_not_called_damaged(tiny_data, tmp_path):
+    """Another user's checkpoint (mode 600): say so, and never advise deleting a good checkpoint."""
+    run_dir = tmp_path / "run"
+    assert run_train(run_dir, tiny_data, "--epochs", "2", "--save-every", "1") == 0
+    data_file = next((run_dir / "checkpoints").glob("model-2.data-*"))
+    data_file.chmod(0o600)
+    drop = []
+    if os.getuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: cannot drop the right to read anything")
+        os.chown(data_file, 1000, 1000)
+        drop = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+    else:
+        data_file.chmod(0o000)
+    for args in (["train", "--run-dir", str(run_dir), "--resume", "--epochs", "4"],
+                 ["evaluate", "--run-dir", str(run_dir)]):
+        r = subprocess.run([*drop, sys.executable, "-m", "tf1_course", *args], capture_output=True, text=True,
+                           timeout=180)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1, r.stderr
+        assert f"{data_file}: permission denied for uid {os.getuid()}" in lines[0] and "delete" not in lines[0]
+
+
+def test_a_fifo_or_a_device_as_a_data_file_is_named_for_what_it_is(tiny_data, tmp_path, capsys):
+    from tf1_course.data import cli as data_cli
+
+    fifo = tmp_path / "p.h5"
+    os.mkfifo(fifo)
+    assert run_train(tmp_path / "run", tiny_data, "--epochs", "1", "--dev", str(fifo)) == 2
+    assert f"--dev {fifo}: is a FIFO (named pipe), not a regular file" in one_error_line(capsys)
+    assert run_train(tmp_path / "run", tiny_data, "--epochs", "1", "--dev", "/dev/zero") == 2
+    assert "--dev /dev/zero: is a character device, not a regular file" in one_error_line(capsys)
+    signs = tmp_path / "signs"
+    for split in ("train_signs", "test_signs"):
+        for k in range(6):
+            (signs / split / str(k)).mkdir(parents=True)
+    assert data_cli.main(["build", "--from", str(signs), "--out", str(tmp_path / "ds"), "--test-h5", str(fifo)]) == 2
+    assert f"--test-h5 {fifo}: is a FIFO (named pipe), not a regular file" in one_error_line(capsys)
+    assert data_cli.main(["build", "--from", str(signs), "--out", str(tmp_path / "ds"), "--test-h5",
+                          str(tmp_path / "none.h5")]) == 2
+    assert f"--test-h5 {tmp_path / 'none.h5'}: no such file" in one_error_line(capsys)
+
+
 def _tmpfs(path, size):
     path.mkdir()
     proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],

@@ -153,6 +153,7 @@ def test_a_folder_holding_something_else_or_another_study_is_refused(study, tmp_
     (other / "notes.txt").write_text("mine")
     assert tune.main(["--study", str(other), "--data-dir", str(data), *SMALL]) == 2
     assert "holds no study" in capsys.readouterr().err
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]  # untouched: no lock file left in it
     assert (other / "notes.txt").read_text() == "mine"
     before = (path / "study.json").read_text()
     assert tune.main(["--study", str(path), "--data-dir", str(data), *SMALL, "--seed", "7"]) == 2
@@ -416,3 +417,36 @@ def _checkpoints(study):
         return read_json(study / "checkpoints.json")
     except (OSError, ValueError):
         return {}
+
+
+@pytest.mark.parametrize("signum, raised", [("SIGTERM", "Terminated"), ("SIGINT", "KeyboardInterrupt")])
+def test_a_signal_while_a_local_ray_starts_waits_for_it_then_stops_it_whole(signum, raised):
+    """Ctrl-C or SIGTERM in a command's first seconds, while ray.init runs: Ray starts, is stopped
+    whole (its folder removed) and the signal then acts; the command's own handlers are back."""
+    import glob
+    import signal
+    import threading
+
+    import ray
+
+    from tf1_course.core import cluster
+    from tf1_course.core.interrupt import Terminated
+
+    signum = getattr(signal, signum)
+    before = set(glob.glob("/tmp/tf1-ray-*"))
+    mine = lambda s, f: None  # noqa: E731 - the command's handler, to be found in place afterwards
+    previous = {s: signal.signal(s, mine) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signum))
+        timer.start()
+        with pytest.raises(KeyboardInterrupt) as e:
+            cluster.connect(num_cpus=1)
+        timer.join()
+        assert type(e.value).__name__ == raised and isinstance(e.value, KeyboardInterrupt)
+        assert (type(e.value) is Terminated) == (signum == signal.SIGTERM)
+        assert not ray.is_initialized()
+        assert set(glob.glob("/tmp/tf1-ray-*")) - before == set()  # nothing of it left in /tmp
+        assert signal.getsignal(signal.SIGINT) is mine and signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)

@@ -14,9 +14,12 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 
 from tf1_course.core.errors import UsageError
+from tf1_course.core.interrupt import NAMES, raised_by
 
 # Ray 2.60 turns token authentication on for a cluster (`ray start`: the token is in ~/.ray/auth_token)
 # and for a local instance alike; a driver must say so before `import ray` runs anywhere in its
@@ -66,7 +69,8 @@ def connect(address=None, num_cpus=None):
     if address:
         probe(address)
         try:
-            ray.init(address=address, **kwargs)
+            with _signals_held() as held:
+                ray.init(address=address, **kwargs)
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
             raise UsageError(f"no Ray cluster reachable at {address} ({first}); start one with "
@@ -76,9 +80,59 @@ def connect(address=None, num_cpus=None):
         # short path: Ray's Unix sockets live below it (at most 107 bytes)
         temp = tempfile.mkdtemp(prefix="tf1-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
         _LOCAL_TEMP.append(temp)
-        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
-                 _temp_dir=temp, **kwargs)
+        # the workers' temporary files (a task's scratch folders) go below it too: a task stopped
+        # by Ctrl-C or SIGTERM leaves nothing in /tmp once disconnect() removes the folder
+        tempfile.gettempdir()  # this process keeps its own temporary folder (computed once, before TMPDIR changes)
+        work = os.path.join(temp, "tmp")
+        os.mkdir(work)
+        with _signals_held() as held, _environ(TMPDIR=work):
+            ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
+                     _temp_dir=temp, **kwargs)
+    if held:  # Ctrl-C or SIGTERM while Ray started (or joined): stop it whole, then act on the signal
+        disconnect()
+        raise raised_by(held[0])
     return address
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM recorded, not acted upon, while a local Ray starts; yields the list of
+    the signals received. Interrupted half-way, ``ray.init`` would leave its agents running without
+    a parent and its session folder behind (and a KeyboardInterrupt inside Ray's C++ start-up can
+    crash the process); afterwards, the handlers the command had are back (``ray.init`` replaces
+    SIGTERM's with its own ``sys.exit``, and Ray's C++ core adds a crash dump for it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    import ray._private.utils as ray_utils
+
+    held = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in NAMES}
+    set_sigterm_handler = getattr(ray_utils, "set_sigterm_handler", None)
+    if set_sigterm_handler is not None:
+        ray_utils.set_sigterm_handler = lambda handler: None
+    try:
+        yield held
+    finally:
+        if set_sigterm_handler is not None:
+            ray_utils.set_sigterm_handler = set_sigterm_handler
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _environ(**values):
+    """``os.environ`` with ``values`` for the block (what processes started inside inherit)."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def disconnect():

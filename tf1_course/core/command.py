@@ -6,14 +6,13 @@ A command module (train, evaluate, predict, ...) builds a :class:`Parser` and ha
 
 import argparse
 import errno
-import os
 import re
 import signal
 import sys
 from pathlib import Path
 
 from tf1_course.core.errors import UsageError
-from tf1_course.core.fileio import write_failure
+from tf1_course.core.fileio import permission_denied, write_failure
 from tf1_course.core.interrupt import Terminated, exit_code, terminate_like_ctrl_c
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
@@ -57,8 +56,7 @@ def run_main(parser, run, argv=None):
         if where.name.startswith(".") and where.name.endswith(".part"):  # our temporary file: its folder
             where = where.parent
         elif e.errno in (errno.EACCES, errno.EPERM) and where.is_file():  # a file we were reading
-            print(f"{parser.prog}: error: {where}: permission denied for uid {os.getuid()}: fix its "
-                  f"permissions, or run as its owner", file=sys.stderr)
+            print(f"{parser.prog}: error: {permission_denied(where)}", file=sys.stderr)
             return 2
         print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2

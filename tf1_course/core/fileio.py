@@ -53,7 +53,12 @@ def atomic_paths(paths):
             os.close(fd)
             tmps.append(Path(tmp))
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
-        yield list(tmps)
+        try:
+            yield list(tmps)
+        except OSError as e:
+            if e.filename is None:  # a write's ENOSPC names no file: say which one (or their folder)
+                e.filename = str(paths[0] if len(paths) == 1 else paths[0].parent)
+            raise
         for tmp, path in zip(tmps, paths):  # renames need no space: once all is written, they succeed
             os.replace(tmp, path)
     finally:
@@ -125,6 +130,24 @@ def write_failure(err, folder, option="--out"):
     return f"{folder}: cannot write ({reason}); nothing was written"
 
 
+def permission_denied(path):
+    """One line for a file this process may not read (another user's, mode 600)."""
+    return f"{path}: permission denied for uid {os.getuid()}: fix its permissions, or run as its owner"
+
+
+def first_unreadable(paths):
+    """The first of ``paths`` that this process may not open for reading, or None."""
+    for p in paths:
+        try:
+            with open(p, "rb"):
+                pass
+        except PermissionError:
+            return p
+        except OSError:
+            continue
+    return None
+
+
 def _free(folder):
     for p in (Path(folder), *Path(folder).parents):
         with contextlib.suppress(OSError):
@@ -142,6 +165,15 @@ def not_a_regular_file(path):
     something writes to it, and a device can be endless: callers refuse these before opening them."""
     mode = os.stat(path).st_mode
     return next((what for test, what in SPECIAL_FILES if test(mode)), None if stat.S_ISREG(mode) else "not a file")
+
+
+def not_an_input_file(path):
+    """Why ``path`` cannot be read as a data file ("no such file", "is a FIFO (named pipe), not a
+    regular file", ...), or None when it is a regular file. Refuse before opening (see above)."""
+    if not os.path.exists(path):
+        return "no such file"
+    special = not_a_regular_file(path)
+    return f"is {special}, not a regular file" if special else None
 
 
 def write_text(path, text):
@@ -259,6 +291,7 @@ def folder_lock(folder, what, option):
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     lock_file = folder / LOCK_NAME
+    lock_existed = lock_file.exists()
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -269,10 +302,16 @@ def folder_lock(folder, what, option):
                              f"finish, or use another {option}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        try:
+            yield
+        except UsageError:  # refused (a folder holding something else): leave no lock file in it
+            if not lock_existed:
+                with contextlib.suppress(OSError):
+                    lock_file.unlink()
+            raise
     finally:
         if created and all(p.name == LOCK_NAME for p in folder.iterdir()):
             with contextlib.suppress(OSError):
-                lock_file.unlink()
+                lock_file.unlink(missing_ok=True)
                 folder.rmdir()
         os.close(fd)  # releases the lock

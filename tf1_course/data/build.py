@@ -28,7 +28,7 @@ from tf1_course.data import h5, manifest
 from tf1_course.data.paths import (DEV_FILE, MANIFEST_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE,
                                    find_tree)
 from tf1_course.core.errors import DataError
-from tf1_course.core.fileio import atomic_paths, check_writable, json_text, sha256, write_failure
+from tf1_course.core.fileio import atomic_paths, check_writable, json_text, not_an_input_file, sha256, write_failure
 from tf1_course.data.images import load_image
 
 NAME_RE = re.compile(r"^(\d+)_IMG_.+\.jpe?g$", re.IGNORECASE)  # {label}_IMG_{id}.jpg, spaces allowed
@@ -196,8 +196,9 @@ def build(src, out_dir, test_h5=None, seed=SHUFFLE_SEED, force=False, log=print)
     """
     out_dir = Path(out_dir)
     train_dirs, test_dir, found_h5 = find_tree(src)
-    if test_h5 and not Path(test_h5).is_file():
-        raise DataError(f"--test-h5 {test_h5}: not found")
+    why = test_h5 and not_an_input_file(test_h5)
+    if why:
+        raise DataError(f"--test-h5 {test_h5}: {why}")
     if not 0 <= seed < 2 ** 32:
         raise DataError(f"--seed must be 0 to {2 ** 32 - 1} (a NumPy seed), not {seed}")
     test_h5 = Path(test_h5) if test_h5 else found_h5

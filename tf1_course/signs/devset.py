@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tf1_course.core.errors import UsageError
+from tf1_course.core.fileio import not_an_input_file
 from tf1_course.data import h5
 from tf1_course.data.paths import DEV_FILE, TEST_FILE, TRAIN_FILE, TRAIN_MINUS_DEV_FILE
 from tf1_course.signs.settings import eval_every
@@ -43,8 +44,9 @@ def dev_files(dev, data_dir):
         h5.load_tuning_split(data_dir)  # missing: one line saying `tf1-course data build`
         return {"train": (TRAIN_MINUS_DEV_FILE, "train"), "dev": (DEV_FILE, "dev"), "test": (TEST_FILE, "test")}
     path = Path(dev)
-    if not path.is_file():
-        raise UsageError(f"--dev {dev}: no such file (an h5 file in the course's schema, or --dev alone for "
+    why = not_an_input_file(path)
+    if why:
+        raise UsageError(f"--dev {dev}: {why} (an h5 file in the course's schema, or --dev alone for "
                          f"the dev split `tf1-course data build` makes)")
     folder = Path(data_dir).resolve()
     name = path.name if path.resolve().parent == folder else str(path.resolve())

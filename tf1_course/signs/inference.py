@@ -21,7 +21,7 @@ from tf1_course.core import device as devices
 from tf1_course.core.errors import DataError, UsageError, reason
 from tf1_course.data.images import MAX_PIXELS, load_image, save_image
 from tf1_course.data.prepare import flatten_and_scale
-from tf1_course.signs.rundir import RunDir
+from tf1_course.signs.rundir import RunDir, unreadable_checkpoint
 from tf1_course.signs.settings import model_options, saved_settings
 
 ROTATION_RETRIES = 3  # a training under way may remove the checkpoint being restored: take the newer one
@@ -69,8 +69,9 @@ class TrainedModel:
                     self.checkpoint = newest  # a training still under way removed it (it keeps the newest few)
                     continue
                 self.sess.close()
-                raise UsageError(f"checkpoint {self.checkpoint.prefix} is damaged or does not fit the run's "
-                                 f"config ({reason(e)})") from None
+                raise unreadable_checkpoint(self.checkpoint.prefix) or UsageError(
+                    f"checkpoint {self.checkpoint.prefix} is damaged or does not fit the run's "
+                    f"config ({reason(e)})") from None
 
     @property
     def epoch(self):

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from tf1_course.data import paths
 from tf1_course.core.errors import UsageError, reason
-from tf1_course.core.fileio import LOCK_NAME, folder_in_use, folder_lock, read_json, sha256, write_json
+from tf1_course.core.fileio import (LOCK_NAME, first_unreadable, folder_in_use, folder_lock, permission_denied,
+                                     read_json, sha256, write_json)
 
 DEFAULT_RUN_DIR = "runs/signs"
 KEEP_CHECKPOINTS = 3
@@ -37,6 +38,19 @@ Checkpoint = namedtuple("Checkpoint", ["epoch", "prefix", "progress", "kind"])
 Checkpoint.__new__.__defaults__ = ("last",)
 CHECKPOINT_KINDS = ("best", "last")
 RUN_OVERHEAD_BYTES = 400_000  # a run's files besides the weights: TensorBoard, cost.png, JSON, the log
+
+
+def checkpoint_files(prefix):
+    """The files of the checkpoint ``prefix`` (its .index, .data-*, .json sidecar)."""
+    prefix = Path(prefix)
+    return sorted(prefix.parent.glob(f"{prefix.name}.*"))
+
+
+def unreadable_checkpoint(prefix):
+    """A UsageError naming a file of checkpoint ``prefix`` this process may not read, or None (then
+    the checkpoint is damaged or does not fit: the caller says that)."""
+    denied = first_unreadable(checkpoint_files(prefix))
+    return UsageError(permission_denied(denied)) if denied else None
 
 
 def disk_bytes(hidden, n_x=12288, n_y=6):

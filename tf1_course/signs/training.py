@@ -20,6 +20,7 @@ TensorBoard: :mod:`.summaries`.
 """
 
 import dataclasses
+import io
 import math
 import platform
 import resource
@@ -38,9 +39,9 @@ from tf1_course.data.paths import TEST_FILE, TRAIN_FILE, data_dir as default_dat
 from tf1_course.data.prepare import prepare as prepare_split
 from tf1_course.core.errors import UsageError, reason
 from tf1_course.core.interrupt import NAMES, Interrupt
-from tf1_course.core.fileio import atomic_path, check_writable, write_json
+from tf1_course.core.fileio import check_writable, write_bytes, write_json
 from tf1_course.signs import devset
-from tf1_course.signs.rundir import RunDir, data_record, locate_data, ordered_files
+from tf1_course.signs.rundir import RunDir, data_record, locate_data, ordered_files, unreadable_checkpoint
 from tf1_course.signs.settings import (MATH_FIELDS, RESUME_UPDATES, TrainConfig, model_options, resolve_config,
                                        saved_settings)
 
@@ -202,8 +203,9 @@ def restore_or_init(sess, built, run, resume, log):
         try:
             built.saver.restore(sess, checkpoint.prefix)
         except (tf.errors.OpError, ValueError) as e:
-            raise UsageError(f"checkpoint {checkpoint.prefix} is damaged or does not fit this model "
-                             f"({reason(e)}); delete its files to resume from the one before") from None
+            raise unreadable_checkpoint(checkpoint.prefix) or UsageError(
+                f"checkpoint {checkpoint.prefix} is damaged or does not fit this model "
+                f"({reason(e)}); delete its files to resume from the one before") from None
         p = checkpoint.progress
         progress = Progress(list(p["costs"]), p["epoch"], p["seconds"], list(p.get("scores", [])),
                             list(p.get("evaluations", [])))
@@ -316,9 +318,9 @@ def finish(sess, built, cfg, run, progress, data, record, device, log, summaries
     log("Parameters have been trained!")
     for role, accuracy in accuracies.items():
         log(f"{role.capitalize()} Accuracy: {np.float32(accuracy)!s}")
-    with atomic_path(run.parameters) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **parameters)
+    npz = io.BytesIO()
+    np.savez(npz, **parameters)
+    write_bytes(run.parameters, npz.getvalue())
     from tf1_course.core import plots  # matplotlib: loaded only when a run finishes (--help stays fast)
 
     plots.cost_curve(progress.costs, run.cost_png, f"Learning rate = {cfg.learning_rate}",
