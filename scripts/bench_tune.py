@@ -183,7 +183,7 @@ def run_ray_driver(args):
 
     address = prepare_environment(args.worker.partition("@")[2] or None)
     t0 = time.perf_counter()
-    connect(address)
+    connect(address, num_cpus=2)  # two trials at a time, as the two plain processes (a started Ray: --num-cpus 2)
     t1 = time.perf_counter()
 
     def on_done(outcome):  # the finished run folder from Tune's storage, as `tune` does
@@ -301,7 +301,8 @@ def run(args):
             print(f"{ray_way} trials only (no start/stop)/two: {ratio:.3f}")
             # The epochs are the same work in both, yet their speed drifts with the machine (other VMs on
             # the host): take them out. What is left is each way's own cost (imports, graphs, data, saving;
-            # for Ray its scheduling and reports), in wall seconds with two at a time.
+            # for Ray its scheduling and reports), in wall seconds with two at a time. It cannot tell a
+            # drift from Ray's daemons slowing the epochs: their CPU seconds are printed above.
             own = {w: (results[w]["phases"]["trials"] if w == ray_way else results[w]["wall_seconds"])
                    - results[w]["epoch_loop_seconds"] / 2 for w in (ray_way, "two")}
             extra = (own[ray_way] - own["two"]) / results["two"]["wall_seconds"]

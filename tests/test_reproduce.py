@@ -194,22 +194,31 @@ def test_readme_summary_replaces_only_its_block(tmp_path, quick_report):
 def test_sigterm_while_the_tasks_run_is_one_line_143_and_leaves_nothing_in_tmp(quick_report, tmp_path):
     """SIGTERM once Ray runs the tasks (Kubernetes, systemd): the Ctrl-C path, not Ray's crash dump."""
     import glob
+    import os
     import signal
     import subprocess
     import sys
 
     _, root = quick_report
-    before = set(glob.glob("/tmp/tf1-*"))
+    scratch = tmp_path / "tmp"  # the command's temporary folder: the tasks' scratch folders go below it
+    scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "tf1_course", "reproduce", "--quick", "--name", "t", "--out",
-                             str(tmp_path), "--data-dir", str(root / "data"), "--from", str(root / "signs")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in proc.stdout:  # the first task has ended: Ray is up, the others are running
-        if line.startswith("[1/"):
-            break
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
+                             str(tmp_path / "reports"), "--data-dir", str(root / "data"), "--from", str(root / "signs")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        for line in proc.stdout:  # the first task has ended: Ray is up, the others are running
+            if line.startswith("[1/"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 143, err
     assert err.strip().splitlines()[-1] == "tf1-course reproduce: terminated (SIGTERM)", err
     assert "SIGTERM received" not in err and "Traceback" not in err, err
-    assert set(glob.glob("/tmp/tf1-*")) - before == set()  # Ray's folder and the tasks' scratch folders
-    assert not (tmp_path / "t" / "report.json").exists()
+    assert list(scratch.iterdir()) == []  # the tasks' scratch folders
+    # Ray's session folder (in /tmp, for its sockets' short paths): a session's name ends with its driver's pid
+    assert [s for s in glob.glob("/tmp/tf1-ray-*/session_*") if s.endswith(f"_{proc.pid}")] == []
+    assert not (tmp_path / "reports" / "t" / "report.json").exists()

@@ -69,45 +69,55 @@ def connect(address=None, num_cpus=None):
     if address:
         probe(address)
         try:
-            with _signals_held() as held:
+            with _own_handlers(hold=False):  # joining starts nothing here: a signal acts at once
                 ray.init(address=address, **kwargs)
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
             raise UsageError(f"no Ray cluster reachable at {address} ({first}); start one with "
                              f"`ray start --head --port=PORT`, or drop --address to run locally") from None
-    else:
-        # "local": a new instance for this run, even if `ray start` left one running on this machine;
-        # short path: Ray's Unix sockets live below it (at most 107 bytes)
-        temp = tempfile.mkdtemp(prefix="tf1-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
-        _LOCAL_TEMP.append(temp)
-        # the workers' temporary files (a task's scratch folders) go below it too: a task stopped
-        # by Ctrl-C or SIGTERM leaves nothing in /tmp once disconnect() removes the folder
-        tempfile.gettempdir()  # this process keeps its own temporary folder (computed once, before TMPDIR changes)
-        work = os.path.join(temp, "tmp")
-        os.mkdir(work)
-        with _signals_held() as held, _environ(TMPDIR=work):
+        return address
+    # "local": a new instance for this run, even if `ray start` left one running on this machine;
+    # short path: Ray's Unix sockets live below it (at most 107 bytes)
+    temp = tempfile.mkdtemp(prefix="tf1-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    _LOCAL_TEMP.append(temp)
+    # the workers' temporary files (a task's scratch folders) in a folder of this instance's, in the
+    # user's temporary folder: a task stopped by Ctrl-C or SIGTERM leaves nothing once disconnect()
+    # removes it (this process keeps its own temporary folder: tempfile computes it once, here)
+    work = tempfile.mkdtemp(prefix="tf1-ray-work-")
+    _LOCAL_TEMP.append(work)
+    held = []
+    try:
+        with _own_handlers(hold=True) as held, _environ(TMPDIR=work):
             ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
                      _temp_dir=temp, **kwargs)
-    if held:  # Ctrl-C or SIGTERM while Ray started (or joined): stop it whole, then act on the signal
+    except BaseException:
+        disconnect()  # whatever Ray started is stopped, its folders removed
+        if held:
+            raise raised_by(held[0]) from None
+        raise
+    if held:  # Ctrl-C or SIGTERM while Ray started: stop it whole, then act on the signal
         disconnect()
         raise raised_by(held[0])
     return address
 
 
 @contextlib.contextmanager
-def _signals_held():
-    """Ctrl-C and SIGTERM recorded, not acted upon, while a local Ray starts; yields the list of
-    the signals received. Interrupted half-way, ``ray.init`` would leave its agents running without
-    a parent and its session folder behind (and a KeyboardInterrupt inside Ray's C++ start-up can
-    crash the process); afterwards, the handlers the command had are back (``ray.init`` replaces
-    SIGTERM's with its own ``sys.exit``, and Ray's C++ core adds a crash dump for it)."""
+def _own_handlers(hold):
+    """The command's Ctrl-C and SIGTERM handlers kept through ``ray.init``: it replaces SIGTERM's with
+    its own ``sys.exit`` (and Ray's C++ core adds a crash dump for it); afterwards the command's
+    are back. ``hold``: record the signals instead of acting on them (yields their list): while a
+    local Ray starts, an interrupt half-way would leave its agents running without a parent and its
+    session folder behind, and a KeyboardInterrupt inside Ray's C++ start-up can crash the process."""
     if threading.current_thread() is not threading.main_thread():
         yield []
         return
     import ray._private.utils as ray_utils
 
     held = []
-    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in NAMES}
+    previous = {s: signal.getsignal(s) for s in NAMES}
+    if hold:
+        for s in NAMES:
+            signal.signal(s, lambda signum, frame: held.append(signum))
     set_sigterm_handler = getattr(ray_utils, "set_sigterm_handler", None)
     if set_sigterm_handler is not None:
         ray_utils.set_sigterm_handler = lambda handler: None
@@ -117,7 +127,8 @@ def _signals_held():
         if set_sigterm_handler is not None:
             ray_utils.set_sigterm_handler = set_sigterm_handler
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -152,9 +163,9 @@ def session(address=None):
     import ray
 
     started_here = not ray.is_initialized()
-    if started_here:
-        connect(address)
     try:
+        if started_here:
+            connect(address)
         yield max(1, int(ray.cluster_resources().get("CPU", 1)))
     finally:
         if started_here:

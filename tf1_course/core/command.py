@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tf1_course.core.errors import UsageError
 from tf1_course.core.fileio import permission_denied, write_failure
-from tf1_course.core.interrupt import Terminated, exit_code, terminate_like_ctrl_c
+from tf1_course.core.interrupt import exit_code, signal_of, terminate_like_ctrl_c
 
 # What the machine refuses, not a bug: a full disk, a folder the user cannot write.
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
@@ -60,10 +60,10 @@ def run_main(parser, run, argv=None):
             return 2
         print(f"{parser.prog}: error: {write_failure(e, where, 'folder')}", file=sys.stderr)
         return 2
-    except Terminated:
-        print(f"{parser.prog}: terminated (SIGTERM)", file=sys.stderr)
-        return exit_code(signal.SIGTERM)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # Terminated included
+        if signal_of(e) == signal.SIGTERM:
+            print(f"{parser.prog}: terminated (SIGTERM)", file=sys.stderr)
+            return exit_code(signal.SIGTERM)
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return exit_code(signal.SIGINT)
 

@@ -21,6 +21,7 @@ except ImportError:  # not POSIX: folders are not locked
     fcntl = None
 
 LOCK_NAME = ".lock"
+FULL_DISK = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))  # no space, or over quota
 
 
 @contextlib.contextmanager
@@ -56,7 +57,7 @@ def atomic_paths(paths):
         try:
             yield list(tmps)
         except OSError as e:
-            if e.filename is None:  # a write's ENOSPC names no file: say which one (or their folder)
+            if e.filename is None and e.errno in FULL_DISK:  # a write's ENOSPC names no file: say which one
                 e.filename = str(paths[0] if len(paths) == 1 else paths[0].parent)
             raise
         for tmp, path in zip(tmps, paths):  # renames need no space: once all is written, they succeed
@@ -114,11 +115,13 @@ def check_writable(folder, option="--out"):
 
 
 def write_failure(err, folder, option="--out"):
-    """One line saying why writing into ``folder`` failed (an OSError) and what to do about it."""
+    """One line saying why writing into ``folder`` (or the file ``folder``, named by the error)
+    failed (an OSError) and what to do about it."""
     code = getattr(err, "errno", None)
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return (f"{folder}: the disk is full ({_free(folder)} free, not enough); nothing was "
-                f"written: free some space or choose another {option}")
+    if code in FULL_DISK:
+        what = "nothing was written" if Path(folder).is_dir() or not err.filename else "it was not written"
+        return (f"{folder}: the disk is full ({_free(folder)} free, not enough); {what}: free some space "
+                f"or choose another {option}")
     if code in (errno.EEXIST, errno.ENOTDIR):
         return f"{folder}: a file is in the way where a folder is needed; choose another {option}"
     if code in (errno.EACCES, errno.EPERM):

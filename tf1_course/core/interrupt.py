@@ -31,7 +31,18 @@ def exit_code(signum):
 
 def raised_by(signum):
     """The exception a second signal (or one outside :class:`Interrupt`) raises."""
+    _LAST[0] = signum
     return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+_LAST = [None]  # the signal behind the last interrupt raised here
+
+
+def signal_of(error):
+    """SIGTERM or SIGINT: which signal a KeyboardInterrupt stands for. Ray re-raises a plain
+    KeyboardInterrupt for the :class:`Terminated` it catches in ``ray.wait``/``ray.get``, so the
+    signal is also remembered where it was raised."""
+    return signal.SIGTERM if isinstance(error, Terminated) or _LAST[0] == signal.SIGTERM else signal.SIGINT
 
 
 class Interrupt:
@@ -48,6 +59,7 @@ class Interrupt:
         if self.flag.requested:
             raise raised_by(signum)
         self.flag.requested, self.flag.signum = True, signum
+        _LAST[0] = signum
         name = NAMES.get(signum, f"signal {signum}")
         print(f"\n{name}: {self.message} (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
@@ -70,8 +82,9 @@ class Interrupt:
 def terminate_like_ctrl_c():
     """While inside, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) in the main thread."""
     def handler(signum, frame):
-        raise Terminated()
+        raise raised_by(signum)
 
+    _LAST[0] = None
     try:
         previous = signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread

@@ -38,7 +38,7 @@ def _execute(function, *args):
 @contextlib.contextmanager
 def open_pool(address=None):
     """A Pool on a local Ray instance started for the block (or on the cluster at ``address``);
-    whatever happens inside, running tasks are cancelled and a Ray started here is stopped."""
+    whatever happens inside, running tasks end with the Ray session (a Ray started here is stopped)."""
     with cluster.session(address) as cpus:
         pool = Pool(cpus)
         try:
@@ -92,11 +92,10 @@ class Pool:
             self.submit()
 
     def cancel(self):
-        """Cancel what still runs."""
-        import ray
-
-        for ref in self.running:
-            ray.cancel(ref, force=True)
+        """Let go of what still runs: leaving Ray (``cluster.session``'s end) ends this job's tasks,
+        locally and on a cluster. Not ``ray.cancel(ref, force=True)``: it can race a task that is
+        ending, and Ray 2.60's core then aborts the whole process ("Tried to complete task that was
+        not pending", measured here on SIGTERM)."""
         self.running = {}
 
 

@@ -14,7 +14,6 @@ import argparse
 import datetime
 import os
 import shutil
-import signal
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from tf1_course.tuning import hparams, search_space, study as studies
 from tf1_course.core.command import Parser, non_negative_int, positive_int, run_main
 from tf1_course.data import h5, paths
 from tf1_course.core.errors import UsageError
-from tf1_course.core.interrupt import Terminated, exit_code
+from tf1_course.core.interrupt import NAMES, exit_code, signal_of
 from tf1_course.core.fileio import check_writable, sha256
 
 DEFAULT_STUDY = "runs/tune"
@@ -239,7 +238,7 @@ def run_study(args, study, asked, space, folder):
         engine.run_trials(todo, data, storage, address=args.address, max_concurrent=args.max_concurrent, asha=asha,
                           on_checkpoint=on_checkpoint, on_done=on_done, name=_experiment_name())
     except KeyboardInterrupt as e:
-        interrupted = exit_code(signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT)
+        interrupted = exit_code(signal_of(e))
     names = [n for n, s in sorted(space.items()) if s.kind != "fixed"]
     if results:
         for line in studies.table(results, names):
@@ -249,8 +248,8 @@ def run_study(args, study, asked, space, folder):
     failed = sorted(k for k in pending if k in results and results[k]["status"] == "error")
     unfinished = [k for k in pending if k not in results]
     if interrupted:
-        print(f"stopped with {len(unfinished) + len(failed)} trial(s) unfinished (each resumes from its last "
-              f"checkpoint); run the same command to resume the study", file=sys.stderr)
+        print(f"{NAMES[interrupted - 128]}: stopped with {len(unfinished) + len(failed)} trial(s) unfinished "
+              f"(each resumes from its last checkpoint); run the same command to resume the study", file=sys.stderr)
         return interrupted
     if unfinished:  # Ray gave no outcome for them, and nobody pressed Ctrl-C
         raise UsageError(f"trial(s) {', '.join(map(str, unfinished))} ended without an outcome (Ray stopped them); "
