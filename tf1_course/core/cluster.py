@@ -51,7 +51,7 @@ def prepare_environment(address=None):
     return address
 
 
-_LOCAL_TEMP = []  # the temporary folder of the local instance this process started (see disconnect)
+_LOCAL_TEMP = []  # the temporary folders of the local instance this process started (see disconnect)
 
 
 def connect(address=None, num_cpus=None):
@@ -90,14 +90,13 @@ def connect(address=None, num_cpus=None):
         with _own_handlers(hold=True) as held, _environ(TMPDIR=work):
             ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False,
                      _temp_dir=temp, **kwargs)
+        if held:  # Ctrl-C or SIGTERM while Ray started: stop it whole (below), then act on the signal
+            raise raised_by(held[0])
     except BaseException:
         disconnect()  # whatever Ray started is stopped, its folders removed
         if held:
             raise raised_by(held[0]) from None
         raise
-    if held:  # Ctrl-C or SIGTERM while Ray started: stop it whole, then act on the signal
-        disconnect()
-        raise raised_by(held[0])
     return address
 
 
