@@ -38,13 +38,12 @@ def _execute(function, *args):
 @contextlib.contextmanager
 def open_pool(address=None):
     """A Pool on a local Ray instance started for the block (or on the cluster at ``address``);
-    whatever happens inside, running tasks end with the Ray session (a Ray started here is stopped)."""
+    whatever happens inside, tasks still running end with the Ray session: leaving Ray ends this
+    job's tasks, locally and on a cluster (a Ray started here is stopped). They are not cancelled
+    with ``ray.cancel(ref, force=True)``: it can race a task that is ending, and Ray 2.60's core
+    then aborts the whole process ("Tried to complete task that was not pending", seen on SIGTERM)."""
     with cluster.session(address) as cpus:
-        pool = Pool(cpus)
-        try:
-            yield pool
-        finally:
-            pool.cancel()
+        yield Pool(cpus)
 
 
 class Pool:
@@ -90,13 +89,6 @@ class Pool:
             self.timings.append(Timing(task.key, task.label, start - self.t0, end - self.t0, worker))
             yield task, value  # the caller may add tasks here
             self.submit()
-
-    def cancel(self):
-        """Let go of what still runs: leaving Ray (``cluster.session``'s end) ends this job's tasks,
-        locally and on a cluster. Not ``ray.cancel(ref, force=True)``: it can race a task that is
-        ending, and Ray 2.60's core then aborts the whole process ("Tried to complete task that was
-        not pending", measured here on SIGTERM)."""
-        self.running = {}
 
 
 def profile_lines(timings, wall):
